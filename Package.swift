@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The sidecar (`allotd`) links AllotServer, AllotPolicy, AllotModel and AllotJSON only: none of them may import
+// Foundation, so a static build stays small. Only the trainer and the `allot` toolkit may.
+let package = Package(
+    name: "allot",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "allotd", targets: ["allotd"]),
+        .executable(name: "allot", targets: ["allot"]),
+        .library(name: "AllotModel", targets: ["AllotModel"]),
+        .library(name: "AllotPolicy", targets: ["AllotPolicy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(name: "CAllotShims"),
+        .target(name: "AllotJSON"),
+        .target(
+            name: "AllotModel", dependencies: ["AllotJSON", "CZlib", "CSodium"],
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+        .target(name: "AllotPolicy", dependencies: ["AllotModel", "AllotJSON"]),
+        .target(name: "AllotServer", dependencies: ["AllotPolicy", "AllotModel", "AllotJSON", "CAllotShims"]),
+        .target(name: "AllotTrainer", dependencies: ["AllotPolicy", "AllotModel", "AllotJSON"]),
+        .executableTarget(name: "allotd", dependencies: ["AllotServer"]),
+        .executableTarget(
+            name: "allot",
+            dependencies: [
+                "AllotTrainer", "AllotPolicy", "AllotModel", "AllotJSON", "AllotServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AllotJSONTests", dependencies: ["AllotJSON"]),
+        .testTarget(name: "AllotModelTests", dependencies: ["AllotModel", "AllotJSON"]),
+        .testTarget(name: "AllotPolicyTests", dependencies: ["AllotPolicy", "AllotModel"]),
+        .testTarget(name: "AllotServerTests", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "AllotJSON"]),
+        .testTarget(name: "AllotTrainerTests", dependencies: ["AllotTrainer", "AllotPolicy", "AllotModel"]),
+    ]
+)
+
+for target in package.targets where target.type != .system && !target.name.hasPrefix("C") {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

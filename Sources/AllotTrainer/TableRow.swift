@@ -1,0 +1,30 @@
+/// One instance of a utility table (docs/table-format.md): a prompt, and for each action its accuracy and cost.
+public struct TableRow: Sendable, Equatable {
+    public var id: String
+    public var text: String?
+    /// Accuracy per action, in the table's action order, each in [0, 1].
+    public var acc: [Double]
+    /// Cost per action, in the table's action order, each positive and finite.
+    public var cost: [Double]
+    /// Runtime signals by name; absent ones are missing.
+    public var signals: [String: Double]
+
+    public init(id: String, text: String?, acc: [Double], cost: [Double], signals: [String: Double] = [:]) {
+        self.id = id
+        self.text = text
+        self.acc = acc
+        self.cost = cost
+        self.signals = signals
+    }
+}
+
+/// A utility table: the action names (in order) and its rows.
+public struct UtilityTable: Sendable, Equatable {
+    public var actions: [String]
+    public var rows: [TableRow]
+
+    public init(actions: [String], rows: [TableRow]) {
+        self.actions = actions
+        self.rows = rows
+    }
+}

@@ -1,0 +1,2 @@
+import AllotServer
+print("allotd: not yet")

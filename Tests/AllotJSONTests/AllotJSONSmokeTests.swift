@@ -1,0 +1,6 @@
+import Testing
+@testable import AllotJSON
+
+@Test func AllotJSONBuilds() {
+    #expect(Bool(true))
+}

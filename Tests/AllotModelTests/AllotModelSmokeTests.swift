@@ -1,0 +1,6 @@
+import Testing
+@testable import AllotModel
+
+@Test func AllotModelBuilds() {
+    #expect(Bool(true))
+}

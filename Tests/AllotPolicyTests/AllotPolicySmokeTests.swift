@@ -1,0 +1,6 @@
+import Testing
+@testable import AllotPolicy
+
+@Test func AllotPolicyBuilds() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import AllotTrainer
+
+@Test func AllotTrainerBuilds() {
+    #expect(Bool(true))
+}
