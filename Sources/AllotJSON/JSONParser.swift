@@ -8,7 +8,8 @@
 /// - Numbers equal Swift's `Double(String)` of the same text. A number too large for a `Double` is returned as
 ///   ±infinity rather than rejected (callers that need finite values must check); tiny ones round to ±0.
 /// - Containers nested deeper than `maxDepth` throw `.depth`. Parsing is iterative, so even a huge `maxDepth`
-///   cannot overflow the stack.
+///   cannot overflow the stack here; but destroying, comparing or writing a `JSONValue` recurses, so keep
+///   `maxDepth` modest (hundreds, not millions) for untrusted input.
 /// - Objects: the last of duplicate keys wins.
 ///
 /// Never traps on any input; cost is linear in the input length.

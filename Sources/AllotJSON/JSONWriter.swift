@@ -4,7 +4,7 @@
 /// writer does not check nesting, to stay cheap on the hot path. Reuse one writer per connection: `reset()`
 /// empties `bytes` but keeps their capacity.
 ///
-/// Numbers: `number(_:)` writes non-finite values as `null`; integral values with |x| < 2^53 without a fraction
+/// Numbers: `number(_:)` writes non-finite values as `null`; integral values with |x| ≤ 2^53 without a fraction
 /// or exponent (`4`, `-0` keeps its sign); all others in Swift's shortest round-trip form (`0.1`, `1e-07`,
 /// `1.2345678901234567e+20`), so `Double(text) == x` for every finite x.
 public struct JSONWriter: Sendable {
@@ -66,7 +66,7 @@ public struct JSONWriter: Sendable {
         separate()
         if !value.isFinite {
             appendASCII("null")
-        } else if value.rounded(.towardZero) == value && value.magnitude < 9_007_199_254_740_992 {
+        } else if value.rounded(.towardZero) == value && value.magnitude <= 9_007_199_254_740_992 {
             if value == 0 && value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
             appendInteger(Int64(value))
         } else {
