@@ -81,6 +81,9 @@ extension JSONParser {
             var frames: [Frame] = []
             var values: [JSONValue] = []
             var keys: [String] = []
+            frames.reserveCapacity(4)
+            values.reserveCapacity(16)
+            keys.reserveCapacity(16)
             nextValue: while true {
                 guard index < end else { throw JSONError(.unexpectedEnd, "expected a value", at: index) }
                 var value: JSONValue
@@ -137,7 +140,8 @@ extension JSONParser {
                     index += 1
                     frames.removeLast()
                     if frame.isObject {
-                        var members = [String: JSONValue](minimumCapacity: values.count - frame.valueStart)
+                        var members: [String: JSONValue] = [:]
+                        members.reserveCapacity(values.count - frame.valueStart)
                         var keyIndex = frame.keyStart
                         for valueIndex in frame.valueStart..<values.count {
                             members[keys[keyIndex]] = values[valueIndex]
