@@ -1,0 +1,6 @@
+import Testing
+@testable import AllotServer
+
+@Test func AllotServerBuilds() {
+    #expect(Bool(true))
+}
