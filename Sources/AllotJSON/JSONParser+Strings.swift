@@ -16,7 +16,8 @@ extension JSONParser.Reader {
             guard index < end else { throw JSONError(.unexpectedEnd, "unterminated string", at: index) }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
+                let text = String(
+                    decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
                 index += 1
                 return text
             } else if byte == UInt8(ascii: "\\") {
@@ -148,18 +149,17 @@ extension JSONParser.Reader {
     @inline(__always)
     mutating func skipUTF8Sequence() throws(JSONError) {
         let lead = base[index]
-        let length: Int
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
+        // (sequence length, allowed range of the second byte); later bytes are plain continuations 0x80...0xBF.
+        let (length, low, high): (Int, UInt8, UInt8)
         switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: throw JSONError(.invalidUTF8, "invalid UTF-8 lead byte \(Self.describe(lead)) in string", at: index)
+        case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
+        case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)  // no overlongs
+        case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
+        case 0xED: (length, low, high) = (3, 0x80, 0x9F)  // no surrogates
+        case 0xF0: (length, low, high) = (4, 0x90, 0xBF)  // no overlongs
+        case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
+        case 0xF4: (length, low, high) = (4, 0x80, 0x8F)  // nothing above U+10FFFF
+        default: throw JSONError(.invalidUTF8, "invalid UTF-8 lead \(Self.describe(lead)) in string", at: index)
         }
         guard end - index >= length else {
             throw JSONError(.invalidUTF8, "truncated UTF-8 sequence in string", at: index)

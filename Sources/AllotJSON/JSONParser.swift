@@ -23,12 +23,16 @@ public struct JSONParser {
     }
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 32) throws(JSONError) -> JSONValue {
-        let result = bytes.withUnsafeBytes { buffer in Result { () throws(JSONError) in try parse(buffer, maxDepth: maxDepth) } }
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONError) in try parse(buffer, maxDepth: maxDepth) }
+        }
         return try result.get()
     }
 
     public static func parse(_ bytes: ArraySlice<UInt8>, maxDepth: Int = 32) throws(JSONError) -> JSONValue {
-        let result = bytes.withUnsafeBytes { buffer in Result { () throws(JSONError) in try parse(buffer, maxDepth: maxDepth) } }
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONError) in try parse(buffer, maxDepth: maxDepth) }
+        }
         return try result.get()
     }
 
@@ -124,7 +128,8 @@ extension JSONParser {
                     values.append(value)
                     skipWhitespace()
                     guard index < end else {
-                        throw JSONError(.unexpectedEnd, frame.isObject ? "unterminated object" : "unterminated array", at: index)
+                        throw JSONError(
+                            .unexpectedEnd, frame.isObject ? "unterminated object" : "unterminated array", at: index)
                     }
                     let byte = base[index]
                     if byte == UInt8(ascii: ",") {

@@ -42,7 +42,11 @@ struct JSONConformanceTests {
         (Case("y_number_0e+1", "[0e+1]"), [0]),
         (Case("y_number_0e1", "[0e1]"), [0]),
         (Case("y_number_after_space", "[ 4]"), [4]),
-        (Case("y_number_double_close_to_zero", "[-0.000000000000000000000000000000000000000000000000000000000000000000000000000001]"), [-1e-78]),
+        (
+            Case(
+                "y_number_double_close_to_zero",
+                "[-0.000000000000000000000000000000000000000000000000000000000000000000000000000001]"), [-1e-78]
+        ),
         (Case("y_number_int_with_exp", "[20e1]"), [200]),
         (Case("y_number_minus_zero", "[-0]"), [.number(-0.0)]),
         (Case("y_number_negative_int", "[-123]"), [-123]),
@@ -65,10 +69,23 @@ struct JSONConformanceTests {
         (Case("y_object_empty_key", "{\"\":0}"), ["": 0]),
         (Case("y_object_escaped_null_in_key", "{\"foo\\u0000bar\": 42}"), ["foo\u{0}bar": 42]),
         (Case("y_object_extreme_numbers", "{ \"min\": -1.0e+28, \"max\": 1.0e+28 }"), ["min": -1e28, "max": 1e28]),
-        (Case("y_object_long_strings", "{\"x\":[{\"id\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}], \"id\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}"),
-         ["x": [["id": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]], "id": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]),
+        (
+            Case(
+                "y_object_long_strings",
+                "{\"x\":[{\"id\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}], \"id\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}"
+            ),
+            [
+                "x": [["id": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]],
+                "id": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            ]
+        ),
         (Case("y_object_simple", "{\"a\":[]}"), ["a": []]),
-        (Case("y_object_string_unicode", "{\"title\":\"\\u041f\\u043e\\u043b\\u0442\\u043e\\u0440\\u0430 \\u0417\\u0435\\u043c\\u043b\\u0435\\u043a\\u043e\\u043f\\u0430\" }"), ["title": "Полтора Землекопа"]),
+        (
+            Case(
+                "y_object_string_unicode",
+                "{\"title\":\"\\u041f\\u043e\\u043b\\u0442\\u043e\\u0440\\u0430 \\u0417\\u0435\\u043c\\u043b\\u0435\\u043a\\u043e\\u043f\\u0430\" }"
+            ), ["title": "Полтора Землекопа"]
+        ),
         (Case("y_object_with_newlines", "{\n\"a\": \"b\"\n}"), ["a": "b"]),
         (Case("y_string_1_2_3_bytes_UTF-8_sequences", "[\"\\u0060\\u012a\\u12AB\"]"), ["\u{60}\u{12a}\u{12AB}"]),
         (Case("y_string_accepted_surrogate_pair", "[\"\\uD801\\udc37\"]"), ["\u{10437}"]),
@@ -115,13 +132,17 @@ struct JSONConformanceTests {
         (Case("y_structure_trailing_newline", "[\"a\"]\n"), ["a"]),
         (Case("y_structure_true_in_array", "[true]"), [true]),
         (Case("y_structure_whitespace_array", " [] "), []),
-        (Case("allot_route_request", "{\"op\":\"route\",\"id\":7,\"text\":\"2+2?\",\"signals\":{\"probe_entropy\":0.4},\"explain\":false}"),
-         ["op": "route", "id": 7, "text": "2+2?", "signals": ["probe_entropy": 0.4], "explain": false]),
+        (
+            Case(
+                "allot_route_request",
+                "{\"op\":\"route\",\"id\":7,\"text\":\"2+2?\",\"signals\":{\"probe_entropy\":0.4},\"explain\":false}"),
+            ["op": "route", "id": 7, "text": "2+2?", "signals": ["probe_entropy": 0.4], "explain": false]
+        ),
         (Case("allot_escape_then_utf8", "\"a\\n\u{e9}\u{1F600}\\t\""), "a\n\u{e9}\u{1F600}\t"),
         (Case("allot_long_ascii_then_escape", "\"0123456789abcdef0123456789\\\"x\""), "0123456789abcdef0123456789\"x"),
         (Case("allot_number_huge_overflows_to_inf", "[1e400, -1e400]"), [.number(.infinity), .number(-.infinity)]),
         (Case("allot_number_tiny_underflows_to_zero", "[1e-400]"), [0]),
-        (Case("allot_number_2^53+1", "9007199254740993"), 9007199254740992),
+        (Case("allot_number_2^53+1", "9007199254740993"), 9_007_199_254_740_992),
         (Case("allot_number_many_digits", "0.30000000000000000000000000000001"), 0.3),
     ]
 
@@ -381,7 +402,7 @@ struct JSONConformanceTests {
                 #expect(error.message.hasSuffix("at byte \(offset)"), "\(error.message)")
             }
         }
-        #expect(throws: JSONError(.invalidUTF8, "invalid UTF-8 lead byte byte 0xFF in string", at: 2)) {
+        #expect(throws: JSONError(.invalidUTF8, "invalid UTF-8 lead byte 0xFF in string", at: 2)) {
             try JSONParser.parse([0x5B, 0x22, 0xFF, 0x22, 0x5D])
         }
     }

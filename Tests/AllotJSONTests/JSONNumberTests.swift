@@ -11,7 +11,9 @@ struct JSONNumberTests {
     static func expectAgreement(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let expected = try #require(Double(text), "Swift cannot read \(text)", sourceLocation: sourceLocation)
         let parsed = try #require(try parseNumber(text), sourceLocation: sourceLocation)
-        #expect(parsed.bitPattern == expected.bitPattern, "\(text): \(parsed) != \(expected)", sourceLocation: sourceLocation)
+        #expect(
+            parsed.bitPattern == expected.bitPattern, "\(text): \(parsed) != \(expected)",
+            sourceLocation: sourceLocation)
     }
 
     @Test(arguments: [

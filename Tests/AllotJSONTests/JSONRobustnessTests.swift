@@ -36,7 +36,10 @@ struct JSONRobustnessTests {
 
     @Test func randomBytesNeverCrash() {
         var rng = SplitMix64(seed: 0x5EED_0004)
-        let alphabet = Array("{}[]\":,\\ \t\n\r-+.0123456789eEtrufalsn/bu".utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF]
+        let alphabet =
+            Array("{}[]\":,\\ \t\n\r-+.0123456789eEtrufalsn/bu".utf8) + [
+                0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF,
+            ]
         var accepted = 0
         for _ in 0..<30_000 {
             let count = Int.random(in: 0...48, using: &rng)
@@ -113,7 +116,9 @@ struct JSONRobustnessTests {
     /// Every 1- and 2-byte string body, and 3-/4-byte bodies over all lead and second bytes, is accepted exactly
     /// when the standard library calls it valid UTF-8 and it has no '"' or control byte.
     @Test func utf8AgreesWithTheStandardLibrary() throws {
-        let tails: [UInt8] = [0x00, 0x22, 0x41, 0x5C, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xE0, 0xF0, 0xFF]
+        let tails: [UInt8] = [
+            0x00, 0x22, 0x41, 0x5C, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xE0, 0xF0, 0xFF,
+        ]
         var bodies: [[UInt8]] = (0...255).map { [UInt8($0)] }
         for a in 0...255 {
             for b in 0...255 { bodies.append([UInt8(a), UInt8(b)]) }

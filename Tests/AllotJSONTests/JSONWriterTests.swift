@@ -26,12 +26,15 @@ struct JSONWriterTests {
         #expect(writer.text == #"{"op":"route","id":7,"list":[1,{},[],null,true,{"samples": 4}],"ok":false}"#)
     }
 
-    @Test(arguments: [
-        (4.0, "4"), (-4.0, "-4"), (0.0, "0"), (-0.0, "-0"), (0.1, "0.1"), (-2.5, "-2.5"), (1e-7, "1e-07"),
-        (9007199254740991.0, "9007199254740991"), (9007199254740992.0, "9007199254740992"), (18014398509481984.0, "1.8014398509481984e+16"), (1e17, "1e+17"),
-        (1e300, "1e+300"), (.leastNonzeroMagnitude, "5e-324"), (.infinity, "null"), (-.infinity, "null"), (.nan, "null"),
-        (123456.789, "123456.789"),
-    ] as [(Double, String)])
+    @Test(
+        arguments: [
+            (4.0, "4"), (-4.0, "-4"), (0.0, "0"), (-0.0, "-0"), (0.1, "0.1"), (-2.5, "-2.5"), (1e-7, "1e-07"),
+            (9007199254740991.0, "9007199254740991"), (9007199254740992.0, "9007199254740992"),
+            (18014398509481984.0, "1.8014398509481984e+16"), (1e17, "1e+17"),
+            (1e300, "1e+300"), (.leastNonzeroMagnitude, "5e-324"), (.infinity, "null"), (-.infinity, "null"),
+            (.nan, "null"),
+            (123456.789, "123456.789"),
+        ] as [(Double, String)])
     func numbers(_ value: Double, _ expected: String) throws {
         var writer = JSONWriter()
         writer.number(value)
@@ -45,7 +48,7 @@ struct JSONWriterTests {
     @Test func integers() {
         var writer = JSONWriter()
         writer.beginArray()
-        for value in [0, 1, -1, 10, 1234567890, Int.max, Int.min] { writer.int(value) }
+        for value in [0, 1, -1, 10, 1_234_567_890, Int.max, Int.min] { writer.int(value) }
         writer.endArray()
         #expect(writer.text == "[0,1,-1,10,1234567890,9223372036854775807,-9223372036854775808]")
     }
@@ -108,7 +111,8 @@ enum RandomJSON {
         case 1: return .bool(Bool.random(using: &rng))
         case 2: return .number(number(using: &rng))
         case 3, 4: return .string(string(using: &rng))
-        case 5: return .array((0..<Int.random(in: 0...5, using: &rng)).map { _ in value(depth: depth - 1, using: &rng) })
+        case 5:
+            return .array((0..<Int.random(in: 0...5, using: &rng)).map { _ in value(depth: depth - 1, using: &rng) })
         default:
             var members: [String: JSONValue] = [:]
             for _ in 0..<Int.random(in: 0...5, using: &rng) {

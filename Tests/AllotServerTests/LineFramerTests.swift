@@ -26,7 +26,9 @@ struct LineFramerTests {
     }
 
     /// Feeds `chunks`, draining after each, then finishes; also checks the memory bound after every feed.
-    static func run(_ chunks: [[UInt8]], maxLineBytes: Int, sourceLocation: SourceLocation = #_sourceLocation) -> [Output] {
+    static func run(_ chunks: [[UInt8]], maxLineBytes: Int, sourceLocation: SourceLocation = #_sourceLocation)
+        -> [Output]
+    {
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var outputs: [Output] = []
         for chunk in chunks {
