@@ -41,6 +41,9 @@ struct Solve: ParsableCommand {
             print("mean cost   \(s.meanCost)")
             print("mix         \(fmt(s.mix)) of the costlier policy (acc \(fmt(s.highPoint.accuracy)), cost "
                 + "\(fmt(s.highPoint.meanCost))); cheaper: acc \(fmt(s.lowPoint.accuracy)), cost \(fmt(s.lowPoint.meanCost))")
+            if let fixed = try? Baselines.bestFixed(t, budget: s.budget) {
+                print("best fixed  \(fmt(fixed.accuracy)) (mixing \(fixed.actions.map { t.actions[$0] }.joined(separator: " + ")))")
+            }
             let share = Self.share(s, actions: t.actions.count)
             print("actions     " + zip(t.actions, share).map { "\($0) \(fmt($1))" }.joined(separator: ", "))
         }
@@ -63,12 +66,13 @@ struct Solve: ParsableCommand {
 
     static func json(_ s: OracleSolution, _ t: UtilityTable) -> String {
         let share = Self.share(s, actions: t.actions.count)
+        let fixed = (try? Baselines.bestFixed(t, budget: s.budget)).map { jsonNumber($0.accuracy) } ?? "null"
         let shares = zip(t.actions, share).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
         return """
             "budget": \(jsonNumber(s.budget)), "lambda": \(jsonNumber(s.lambda)), \
             "accuracy": \(jsonNumber(s.accuracy)), "mean_cost": \(jsonNumber(s.meanCost)), "mix": \(jsonNumber(s.mix)), \
             "budget_binds": \(s.budgetBinds), "low": \(json(s.lowPoint)), "high": \(json(s.highPoint)), \
-            "action_share": {\(shares)}
+            "action_share": {\(shares)}, "best_fixed_accuracy": \(fixed)
             """
     }
 
