@@ -97,7 +97,7 @@ import AllotTrainer
         }
     }
 
-    @Test(arguments: ["gsm8k-ladder", "gsm8k-cascade", "math-l5-qwen"])
+    @Test(arguments: ["gsm8k-ladder", "gsm8k-cascade", "math-l5-qwen", "gsm8k-gpt3-verifier"])
     func committedTablesLoad(_ name: String) throws {
         let t = try UtilityTable.load(path: TestPaths.data("\(name).jsonl"), actionsFile: TestPaths.data("\(name).actions.json"))
         #expect(t.rows.count == (name.hasPrefix("gsm8k") ? 1319 : 721))
