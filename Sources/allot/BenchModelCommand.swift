@@ -65,7 +65,7 @@ struct BenchModel: ParsableCommand {
 
         // Evaluation: every head for one request, over a pool of distinct requests so branch predictors and
         // caches see realistic variety.
-        let pool = 1024
+        let pool = min(1024, rows)
         let requestCodes = Array(codes.prefix(pool * features))
         var outBuf = [Float](repeating: 0, count: 2 * actions)
         var evalTimes: [Double] = []
