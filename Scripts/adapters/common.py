@@ -54,13 +54,15 @@ class Completion:
 
 class Plan:
     """What an action's params ask for. Known keys: `samples` (alias `n`), `model`, `max_tokens` (aliases
-    `n_predict`, `num_predict`), `temperature`. Anything else is kept in `ignored` so the caller can warn."""
+    `n_predict`, `num_predict`), `temperature`, `params_b` (the model's parameters in billions, alias
+    `params_billion`, used to bill GFLOP). Anything else is kept in `ignored` so the caller can warn."""
 
-    def __init__(self, samples=1, model=None, max_tokens=None, temperature=None, ignored=None):
+    def __init__(self, samples=1, model=None, max_tokens=None, temperature=None, params_b=None, ignored=None):
         self.samples = samples
         self.model = model
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.params_b = params_b
         self.ignored = ignored or {}
 
     def __repr__(self):
@@ -107,6 +109,12 @@ def parse_params(params):
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t <= 10:
             raise AdapterError("params", f"'temperature' must be a number from 0 to 10, got {t!r}")
         plan.temperature = float(t)
+    for key in ("params_b", "params_billion"):
+        if key in p:
+            b = p.pop(key)
+            if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0 < b < 1e6:
+                raise AdapterError("params", f"{key!r} must be a positive number of billions, got {b!r}")
+            plan.params_b = float(b)
     plan.ignored = p
     return plan
 
@@ -178,39 +186,48 @@ def positive_float(s):
 
 
 class CostMeter:
-    """Turns tokens into the model's cost unit, as `hello` names it.
-    tokens: cost = tokens.  GFLOP: a forward pass costs ~2 FLOP per parameter per token, so with B billion
-    parameters cost = 2 * B * tokens GFLOP; B comes from `params_billion[model]` (or its `default` entry).
-    Any other unit: tokens are reported unchanged and `warning` says so."""
+    """Turns what a run used into the model's cost unit, as `hello` names it.
+    tokens: prompt + completion tokens over all samples.  samples: the number of samples.
+    GFLOP: a forward pass costs ~2 FLOP per parameter per token, so with B billion parameters cost = 2 * B *
+    tokens GFLOP; B is `params_billion[model]` (the runtime's flag), else the action's `params_b`, else
+    `params_billion["default"]`.  Any other unit: tokens are reported unchanged and `warning` says so."""
+
+    KINDS = {"token": "tokens", "tokens": "tokens", "sample": "samples", "samples": "samples",
+             "gflop": "gflop", "gflops": "gflop"}
 
     def __init__(self, unit, params_billion=None):
         self.unit = unit or "tokens"
         self.params_billion = params_billion or {}
-        u = self.unit.strip().lower()
-        self.kind = "tokens" if u in ("token", "tokens") else "gflop" if u in ("gflop", "gflops") else "other"
+        self.kind = self.KINDS.get(self.unit.strip().lower(), "other")
         self.warning = None
         if self.kind == "other":
-            self.warning = f"allotd's cost unit is {self.unit!r}, not tokens or GFLOP: reporting tokens as is"
+            self.warning = (f"allotd's cost unit is {self.unit!r}, not tokens, samples or GFLOP: "
+                            "reporting tokens as is")
 
-    def check(self, model):
+    def check(self, model, params_b=None):
         """Fails before any compute is spent when the cost could not be converted afterwards."""
         if self.kind == "gflop":
-            self._billions(model)
+            self._billions(model, params_b)
 
-    def _billions(self, model):
-        b = self.params_billion.get(model or "default", self.params_billion.get("default"))
+    def _billions(self, model, params_b):
+        b = self.params_billion.get(model) if model else None
+        b = b if b is not None else params_b
+        b = b if b is not None else self.params_billion.get("default")
         if b is None:
+            name = model or "default"
             known = ", ".join(sorted(self.params_billion)) or "none given"
             raise AdapterError(
                 "cost",
-                f"the cost unit is GFLOP but the parameter count of model {model or 'default'!r} is unknown "
-                f"(pass --params-billion {model or 'default'}=B; known: {known})",
+                f"the cost unit is GFLOP but the parameter count of model {name!r} is unknown (the action has "
+                f"no params_b; pass --params-billion {name}=B; known: {known})",
             )
         return b
 
-    def cost(self, tokens, model):
+    def cost(self, tokens, model, samples=1, params_b=None):
         if self.kind == "gflop":
-            return 2.0 * self._billions(model) * tokens
+            return 2.0 * self._billions(model, params_b) * tokens
+        if self.kind == "samples":
+            return float(samples)
         return float(tokens)
 
 
@@ -296,14 +313,14 @@ class Runner:
         decision = self.client.route(prompt, signals)
         ticket = decision.get("ticket")
         used = []
-        model = None
+        model, plan = None, None
         try:
             plan = parse_params(decision.get("params"))
             for key in sorted(plan.ignored):
                 self._warn_once(f"action {decision.get('action')!r}: ignoring unknown param {key!r}")
             model = plan.model or self.backend.default_model
             self.backend.check_model(model)
-            meter.check(model)
+            meter.check(model, plan.params_b)
             if plan.temperature is not None:
                 temperature = plan.temperature
             else:
@@ -311,14 +328,14 @@ class Runner:
             max_tokens = plan.max_tokens or self.max_tokens
             completions = self._generate(prompt, plan.samples, model, max_tokens, temperature, used)
         except BaseException:
-            self._settle_after_failure(ticket, meter, used, model)
+            self._settle_after_failure(ticket, meter, used, model, plan)
             raise
         answers = [extract_answer(c.text, self.answer_mode) for c in completions]
         winner, votes = majority_vote(answers)
         chosen = next((c for c, a in zip(completions, answers) if a == winner), completions[0])
         prompt_tokens = sum(c.prompt_tokens for c in completions)
         completion_tokens = sum(c.completion_tokens for c in completions)
-        cost = meter.cost(prompt_tokens + completion_tokens, model)
+        cost = meter.cost(prompt_tokens + completion_tokens, model, len(completions), plan.params_b)
         settled = self.client.report(ticket, cost).get("settled", True) if ticket is not None else False
         return {
             "action": decision.get("action"),
@@ -342,12 +359,13 @@ class Runner:
             "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
         }
 
-    def _settle_after_failure(self, ticket, meter, used, model):
+    def _settle_after_failure(self, ticket, meter, used, model, plan):
         if ticket is None:
             return
         tokens = sum(c.tokens for c in used)
         try:
-            self.client.report(ticket, meter.cost(tokens, model) if tokens else 0.0)
+            cost = meter.cost(tokens, model, len(used), plan.params_b) if used else 0.0
+            self.client.report(ticket, cost)
         except (AllotError, AdapterError) as e:
             self._warn_once(f"could not report the {tokens} tokens spent before the failure: {e}")
 

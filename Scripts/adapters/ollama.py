@@ -4,7 +4,8 @@
     ollama.py --socket ./allotd.sock --url http://127.0.0.1:11434 --model qwen2.5:1.5b "Janet's ducks lay..."
 
 Prints the answer text, then one JSON line: the action, its params, the votes, tokens and the reported cost.
-An action's params may name a `model` (an Ollama tag such as `qwen2.5:7b`); otherwise `--model` is used.
+An action's params may name a `model`: an Ollama tag such as `qwen2.5:7b`, or a name that `--map NAME=TAG`
+(repeatable) turns into one; actions that name none use `--model`.
 Standard library only.
 """
 import sys
@@ -17,8 +18,9 @@ class OllamaBackend:
     the reply has `response`, `prompt_eval_count` and `eval_count`. Ollama leaves `prompt_eval_count` out
     when the whole prompt came from its cache: that counts as 0 prompt tokens, which is what was computed."""
 
-    def __init__(self, url, default_model=None, timeout=300.0, keep_alive=None):
+    def __init__(self, url, default_model=None, timeout=300.0, keep_alive=None, tags=None):
         self.url = url.rstrip("/")
+        self.tags = tags or {}
         self.default_model = default_model
         self.timeout = timeout
         self.keep_alive = keep_alive
@@ -29,7 +31,7 @@ class OllamaBackend:
 
     def generate(self, prompt, model, max_tokens, temperature, seed):
         url = self.url + "/api/generate"
-        body = {"model": model, "prompt": prompt, "stream": False,
+        body = {"model": self.tags.get(model, model), "prompt": prompt, "stream": False,
                 "options": {"num_predict": max_tokens, "temperature": temperature, "seed": seed}}
         if self.keep_alive is not None:
             body["keep_alive"] = self.keep_alive
@@ -46,7 +48,14 @@ class OllamaBackend:
 def main(argv=None):
     ap = common.base_parser(__doc__.split("\n\n")[0], "http://127.0.0.1:11434")
     ap.add_argument("--keep-alive", default=None, help="Ollama keep_alive for the model (e.g. 5m)")
-    return common.run_cli(ap, lambda a: OllamaBackend(a.url, a.model, a.timeout, a.keep_alive), argv)
+    ap.add_argument("--map", action="append", default=[], metavar="NAME=TAG",
+                    help="the Ollama tag of a model the actions name (repeatable)")
+
+    def make(args):
+        tags = common.parse_table(args.map, "--map")
+        return OllamaBackend(args.url, args.model, args.timeout, args.keep_alive, tags)
+
+    return common.run_cli(ap, make, argv)
 
 
 if __name__ == "__main__":

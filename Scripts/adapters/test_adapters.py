@@ -88,8 +88,10 @@ class AnswerTests(unittest.TestCase):
 
 class ParamsTests(unittest.TestCase):
     def test_known_params(self):
-        p = common.parse_params({"samples": 4, "model": "big", "max_tokens": 256, "temperature": 0.6})
-        self.assertEqual((p.samples, p.model, p.max_tokens, p.temperature, p.ignored), (4, "big", 256, 0.6, {}))
+        p = common.parse_params({"samples": 4, "model": "big", "max_tokens": 256, "temperature": 0.6,
+                                 "params_b": 70})
+        self.assertEqual((p.samples, p.model, p.max_tokens, p.temperature, p.params_b, p.ignored),
+                         (4, "big", 256, 0.6, 70.0, {}))
 
     def test_defaults_aliases_and_json_text(self):
         p = common.parse_params(None)
@@ -100,7 +102,8 @@ class ParamsTests(unittest.TestCase):
 
     def test_bad_params_are_clear_errors(self):
         for bad in ({"samples": 0}, {"samples": 1.5}, {"samples": True}, {"samples": "4"}, {"samples": 10 ** 6},
-                    {"model": ""}, {"model": 3}, {"max_tokens": -1}, {"temperature": -1}, "[1]", "{", 7):
+                    {"model": ""}, {"model": 3}, {"max_tokens": -1}, {"temperature": -1}, {"params_b": 0},
+                    {"params_b": "7"}, "[1]", "{", 7):
             with self.assertRaises(common.AdapterError, msg=repr(bad)) as cm:
                 common.parse_params(bad)
             self.assertEqual(cm.exception.code, "params")
@@ -117,6 +120,18 @@ class CostTests(unittest.TestCase):
         self.assertEqual(m.cost(100, "small"), 300.0)
         self.assertEqual(m.cost(100, "other"), 1400.0)
         self.assertEqual(m.cost(100, None), 1400.0)
+
+    def test_samples(self):
+        m = common.CostMeter("samples")
+        self.assertEqual(m.cost(1234, "any", samples=4), 4.0)
+        self.assertIsNone(m.warning)
+
+    def test_gflop_parameter_count_from_the_flag_then_the_action_then_default(self):
+        m = common.CostMeter("GFLOP", {"small": 1.5, "default": 7})
+        self.assertEqual(m.cost(10, "small", params_b=2.6), 30.0)
+        self.assertEqual(m.cost(10, "other", params_b=2.6), 52.0)
+        self.assertEqual(m.cost(10, "other"), 140.0)
+        common.CostMeter("GFLOP").check("m-big", params_b=70)
 
     def test_gflop_without_a_parameter_count_fails_before_running(self):
         m = common.CostMeter("gflop", {"small": 1.5})
@@ -285,6 +300,17 @@ class RunnerTests(unittest.TestCase):
         r = common.Runner(StubClient({"samples": 2}), OllamaBackend(self.small.url, "small")).run(PROMPT)
         self.assertEqual([b["model"] for b in self.small.posts("/api/generate")], ["small", "small"])
         self.assertEqual(r["answer"], "42")
+
+    def test_ollama_maps_model_names_to_tags_and_bills_params_b(self):
+        client = StubClient({"samples": 2, "model": "m-big", "params_b": 70}, unit="GFLOP")
+        r = common.Runner(client, OllamaBackend(self.small.url, tags={"m-big": "big"})).run(PROMPT)
+        self.assertEqual([b["model"] for b in self.small.posts("/api/generate")], ["big", "big"])
+        self.assertEqual(client.reports[0][1], 140.0 * r["tokens"]["total"])
+
+    def test_samples_unit_bills_the_samples(self):
+        client = StubClient({"samples": 3}, unit="samples")
+        r = common.Runner(client, LlamaServerBackend(self.small.url)).run(PROMPT)
+        self.assertEqual((r["cost"], client.reports), (3.0, [("1", 3.0)]))
 
 
 def run_script(name, *args, stdin=None):
