@@ -1,0 +1,439 @@
+"""What the llama-server and Ollama adapters share: read an allotd decision, run it, vote, and bill it.
+
+The flow for one prompt (`Runner.run`):
+  1. `route` the prompt through allotd; the reply names an action and its free-form `params`.
+  2. Turn the params into a `Plan`: how many samples, which model, how many tokens at most.
+  3. Ask the backend (an object with `generate(prompt, model, max_tokens, temperature, seed) -> Completion`)
+     for each sample; one sample runs greedy (temperature 0), several run at a sampling temperature with
+     distinct seeds, and their final answers go to a majority vote.
+  4. `report` what was really spent: prompt + completion tokens summed over the samples, in the model's
+     cost unit (`tokens`, or `GFLOP` = 2 x parameters x tokens).
+Standard library only.
+"""
+import collections
+import concurrent.futures
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from allot_client import AllotClient, AllotError  # noqa: E402
+
+# Exit statuses of the adapter commands.
+EXIT_OK, EXIT_USAGE, EXIT_ALLOTD, EXIT_BACKEND = 0, 2, 3, 4
+
+
+class AdapterError(Exception):
+    """A failure outside allotd: the backend (`backend`), the action's params (`params`), or the cost
+    conversion (`cost`)."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Completion:
+    """One generated sample and the tokens the backend says it used."""
+
+    __slots__ = ("text", "prompt_tokens", "completion_tokens")
+
+    def __init__(self, text, prompt_tokens, completion_tokens):
+        self.text = text
+        self.prompt_tokens = int(prompt_tokens or 0)
+        self.completion_tokens = int(completion_tokens or 0)
+
+    @property
+    def tokens(self):
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Plan:
+    """What an action's params ask for. Known keys: `samples` (alias `n`), `model`, `max_tokens` (aliases
+    `n_predict`, `num_predict`), `temperature`. Anything else is kept in `ignored` so the caller can warn."""
+
+    def __init__(self, samples=1, model=None, max_tokens=None, temperature=None, ignored=None):
+        self.samples = samples
+        self.model = model
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.ignored = ignored or {}
+
+    def __repr__(self):
+        return f"Plan(samples={self.samples}, model={self.model!r}, max_tokens={self.max_tokens})"
+
+
+MAX_SAMPLES = 256
+
+
+def parse_params(params):
+    """`params` as allotd sends it: a JSON object, or (older daemons, hand-written files) its JSON text."""
+    if params is None or params == "":
+        params = {}
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError as e:
+            raise AdapterError("params", f"action params are not JSON: {params[:200]!r}") from e
+    if not isinstance(params, dict):
+        raise AdapterError("params", f"action params must be a JSON object, got {type(params).__name__}")
+    p = dict(params)
+
+    def whole(key, value, lo, hi):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise AdapterError("params", f"{key!r} must be a whole number, got {value!r}")
+        if not lo <= value <= hi:
+            raise AdapterError("params", f"{key!r} must be from {lo} to {hi}, got {value!r}")
+        return int(value)
+
+    plan = Plan()
+    for key in ("samples", "n"):
+        if key in p:
+            plan.samples = whole(key, p.pop(key), 1, MAX_SAMPLES)
+    if "model" in p:
+        m = p.pop("model")
+        if not isinstance(m, str) or not m:
+            raise AdapterError("params", f"'model' must be a non-empty string, got {m!r}")
+        plan.model = m
+    for key in ("max_tokens", "n_predict", "num_predict"):
+        if key in p:
+            plan.max_tokens = whole(key, p.pop(key), 1, 1 << 20)
+    if "temperature" in p:
+        t = p.pop("temperature")
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t <= 10:
+            raise AdapterError("params", f"'temperature' must be a number from 0 to 10, got {t!r}")
+        plan.temperature = float(t)
+    plan.ignored = p
+    return plan
+
+
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
+
+
+def _normalize_number(s):
+    s = s.replace(",", "")
+    try:
+        v = float(s)
+    except ValueError:
+        return s
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+def extract_answer(text, mode="number"):
+    """The final answer of a completion. `number` (math): the content of the last `\\boxed{}` if any, else the
+    last number in the text, normalized (`1,000` -> `1000`, `42.0` -> `42`); None when there is no number.
+    `text`: the stripped, lower-cased text with runs of white space collapsed; None when empty."""
+    if text is None:
+        return None
+    if mode == "number":
+        boxed = _BOXED.findall(text)
+        scope = boxed[-1] if boxed else text
+        nums = _NUMBER.findall(scope) or (_NUMBER.findall(text) if boxed else [])
+        return _normalize_number(nums[-1]) if nums else None
+    if mode == "text":
+        t = " ".join(text.split()).lower()
+        return t or None
+    raise ValueError(f"unknown answer mode {mode!r}")
+
+
+def majority_vote(answers):
+    """The most frequent answer that is not None, and its count. Ties go to the answer that reached the top
+    count first in sample order, so the vote is deterministic. No answers at all: (None, 0)."""
+    counts = collections.Counter(a for a in answers if a is not None)
+    if not counts:
+        return None, 0
+    top = max(counts.values())
+    for a in answers:
+        if a is not None and counts[a] == top:
+            return a, top
+    raise AssertionError("unreachable")
+
+
+def parse_table(items, what, convert=str):
+    """`name=value` flags (repeatable) into a dict; a clear usage error names the bad item."""
+    table = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise AdapterError("usage", f"{what} needs name=value, got {item!r}")
+        try:
+            table[name] = convert(value)
+        except ValueError as e:
+            raise AdapterError("usage", f"{what} {item!r}: {e}") from e
+    return table
+
+
+def positive_float(s):
+    v = float(s)
+    if not (v > 0 and v < float("inf")):
+        raise ValueError("needs a positive number")
+    return v
+
+
+class CostMeter:
+    """Turns tokens into the model's cost unit, as `hello` names it.
+    tokens: cost = tokens.  GFLOP: a forward pass costs ~2 FLOP per parameter per token, so with B billion
+    parameters cost = 2 * B * tokens GFLOP; B comes from `params_billion[model]` (or its `default` entry).
+    Any other unit: tokens are reported unchanged and `warning` says so."""
+
+    def __init__(self, unit, params_billion=None):
+        self.unit = unit or "tokens"
+        self.params_billion = params_billion or {}
+        u = self.unit.strip().lower()
+        self.kind = "tokens" if u in ("token", "tokens") else "gflop" if u in ("gflop", "gflops") else "other"
+        self.warning = None
+        if self.kind == "other":
+            self.warning = f"allotd's cost unit is {self.unit!r}, not tokens or GFLOP: reporting tokens as is"
+
+    def check(self, model):
+        """Fails before any compute is spent when the cost could not be converted afterwards."""
+        if self.kind == "gflop":
+            self._billions(model)
+
+    def _billions(self, model):
+        b = self.params_billion.get(model or "default", self.params_billion.get("default"))
+        if b is None:
+            known = ", ".join(sorted(self.params_billion)) or "none given"
+            raise AdapterError(
+                "cost",
+                f"the cost unit is GFLOP but the parameter count of model {model or 'default'!r} is unknown "
+                f"(pass --params-billion {model or 'default'}=B; known: {known})",
+            )
+        return b
+
+    def cost(self, tokens, model):
+        if self.kind == "gflop":
+            return 2.0 * self._billions(model) * tokens
+        return float(tokens)
+
+
+def post_json(url, body, timeout):
+    """POST a JSON object and return the decoded JSON reply; HTTP and network failures become a `backend`
+    AdapterError naming the URL and, when the server sent one, its error message."""
+    data = json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read()
+    except urllib.error.HTTPError as e:
+        detail = e.read()[:500].decode("utf-8", "replace")
+        try:
+            err = json.loads(detail).get("error", detail)
+            detail = err.get("message", err) if isinstance(err, dict) else err
+        except (ValueError, AttributeError):
+            pass
+        raise AdapterError("backend", f"{url} answered HTTP {e.code}: {detail}") from e
+    except (urllib.error.URLError, OSError) as e:
+        why = getattr(e, "reason", e)
+        raise AdapterError("backend", f"cannot reach {url}: {why}") from e
+    try:
+        reply = json.loads(raw)
+    except ValueError as e:
+        raise AdapterError("backend", f"{url} sent a reply that is not JSON: {raw[:200]!r}") from e
+    if not isinstance(reply, dict):
+        raise AdapterError("backend", f"{url} sent a reply that is not a JSON object")
+    return reply
+
+
+def tokens_field(reply, key, url):
+    v = reply.get(key, 0)
+    if v is None:
+        return 0
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+        raise AdapterError("backend", f"{url}: {key!r} is not a token count: {v!r}")
+    return int(v)
+
+
+class Runner:
+    """Routes prompts through allotd and runs the decisions on a backend (see the module comment).
+
+    `client` needs `hello()`, `route(text, signals)` and `report(ticket, cost)` (an `AllotClient`); `backend`
+    needs `default_model`, `check_model(model)` and `generate(prompt, model, max_tokens, temperature, seed)`.
+    """
+
+    def __init__(self, client, backend, params_billion=None, sample_temperature=0.7, seed=0, max_tokens=512,
+                 parallel=1, answer_mode="number", warn=None):
+        self.client = client
+        self.backend = backend
+        self.params_billion = params_billion or {}
+        self.sample_temperature = sample_temperature
+        self.seed = seed
+        self.max_tokens = max_tokens
+        self.parallel = max(1, parallel)
+        self.answer_mode = answer_mode
+        self.warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
+        self._meter = None
+        self._warned = set()
+
+    def _warn_once(self, msg):
+        if msg not in self._warned:
+            self._warned.add(msg)
+            self.warn(msg)
+
+    def meter(self):
+        """The cost unit comes from `hello`, asked once per runner."""
+        if self._meter is None:
+            hello = self.client.hello()
+            model = hello.get("model") if isinstance(hello.get("model"), dict) else {}
+            self._meter = CostMeter(model.get("cost_unit"), self.params_billion)
+            if self._meter.warning:
+                self._warn_once(self._meter.warning)
+        return self._meter
+
+    def run(self, prompt, signals=None):
+        """Route, run, vote, report. Returns a JSON-ready dict of what was decided and used. When running fails,
+        the tokens spent so far (often none) are still reported, so the budget stays honest, and the error is
+        raised."""
+        meter = self.meter()
+        started = time.monotonic()
+        decision = self.client.route(prompt, signals)
+        ticket = decision.get("ticket")
+        used = []
+        model = None
+        try:
+            plan = parse_params(decision.get("params"))
+            for key in sorted(plan.ignored):
+                self._warn_once(f"action {decision.get('action')!r}: ignoring unknown param {key!r}")
+            model = plan.model or self.backend.default_model
+            self.backend.check_model(model)
+            meter.check(model)
+            if plan.temperature is not None:
+                temperature = plan.temperature
+            else:
+                temperature = self.sample_temperature if plan.samples > 1 else 0.0
+            max_tokens = plan.max_tokens or self.max_tokens
+            completions = self._generate(prompt, plan.samples, model, max_tokens, temperature, used)
+        except BaseException:
+            self._settle_after_failure(ticket, meter, used, model)
+            raise
+        answers = [extract_answer(c.text, self.answer_mode) for c in completions]
+        winner, votes = majority_vote(answers)
+        chosen = next((c for c, a in zip(completions, answers) if a == winner), completions[0])
+        prompt_tokens = sum(c.prompt_tokens for c in completions)
+        completion_tokens = sum(c.completion_tokens for c in completions)
+        cost = meter.cost(prompt_tokens + completion_tokens, model)
+        settled = self.client.report(ticket, cost).get("settled", True) if ticket is not None else False
+        return {
+            "action": decision.get("action"),
+            "params": decision.get("params"),
+            "predicted_cost": decision.get("cost"),
+            "lambda": decision.get("lambda"),
+            "ticket": ticket,
+            "model": model,
+            "samples": len(completions),
+            "temperature": temperature,
+            "answers": answers,
+            "answer": winner,
+            "votes": votes,
+            "text": chosen.text,
+            "tokens": {"prompt": prompt_tokens, "completion": completion_tokens,
+                       "total": prompt_tokens + completion_tokens},
+            "cost": cost,
+            "cost_unit": meter.unit,
+            "reported": ticket is not None,
+            "settled": settled,
+            "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
+        }
+
+    def _settle_after_failure(self, ticket, meter, used, model):
+        if ticket is None:
+            return
+        tokens = sum(c.tokens for c in used)
+        try:
+            self.client.report(ticket, meter.cost(tokens, model) if tokens else 0.0)
+        except (AllotError, AdapterError) as e:
+            self._warn_once(f"could not report the {tokens} tokens spent before the failure: {e}")
+
+    def _generate(self, prompt, samples, model, max_tokens, temperature, used):
+        def one(i):
+            return self.backend.generate(prompt, model, max_tokens, temperature, self.seed + i)
+
+        if self.parallel == 1 or samples == 1:
+            for i in range(samples):
+                used.append(one(i))
+            return list(used)
+        out, error = [], None
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(self.parallel, samples)) as pool:
+            futures = [pool.submit(one, i) for i in range(samples)]
+            for f in futures:
+                try:
+                    c = f.result()
+                except Exception as e:  # keep collecting what the finished samples spent
+                    error = error or e
+                    for rest in futures:
+                        rest.cancel()
+                    continue
+                used.append(c)
+                out.append(c)
+        if error is not None:
+            raise error
+        return out
+
+
+def base_parser(description, default_url):
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("prompt", nargs="?", help="the prompt (absent or '-': read it from stdin)")
+    ap.add_argument("--socket", default=None, help="allotd's socket (default: $XDG_RUNTIME_DIR/allotd.sock "
+                    "or ./allotd.sock)")
+    ap.add_argument("--url", default=default_url, help=f"the server (default {default_url})")
+    ap.add_argument("--model", default=None, help="model to use when the action's params name none")
+    ap.add_argument("--signal", action="append", default=[], metavar="NAME=VALUE",
+                    help="a runtime signal for the route (repeatable)")
+    ap.add_argument("--params-billion", action="append", default=[], metavar="MODEL=B",
+                    help="parameters in billions per model, to bill GFLOP (repeatable; 'default' for the rest)")
+    ap.add_argument("--temperature", type=float, default=0.7, help="sampling temperature when an action "
+                    "asks for several samples (one sample runs greedy) (default 0.7)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of sample i is SEED+i (default 0)")
+    ap.add_argument("--max-tokens", type=int, default=512, help="tokens per sample unless the action says "
+                    "(default 512)")
+    ap.add_argument("--parallel", type=int, default=1, help="samples in flight at once (default 1)")
+    ap.add_argument("--answer", choices=("number", "text"), default="number",
+                    help="what the vote compares: the last number (math), or the whole text")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per HTTP request (default 300)")
+    ap.add_argument("--json", action="store_true", help="print only the JSON line, not the answer text")
+    return ap
+
+
+def run_cli(ap, make_backend, argv=None):
+    """Parses the flags, runs one prompt, prints the answer text and then one JSON line; returns the exit
+    status: 0 done, 2 usage, 3 allotd failed (not running, refused, error reply), 4 backend failed."""
+    args = ap.parse_args(argv)
+    prog = ap.prog
+
+    def warn(msg):
+        print(f"{prog}: warning: {msg}", file=sys.stderr)
+
+    try:
+        signals = parse_table(args.signal, "--signal", float)
+        params_billion = parse_table(args.params_billion, "--params-billion", positive_float)
+        if args.max_tokens < 1 or args.parallel < 1 or not args.temperature >= 0:
+            raise AdapterError("usage", "--max-tokens and --parallel need at least 1, --temperature >= 0")
+        prompt = args.prompt if args.prompt not in (None, "-") else sys.stdin.read()
+        if not prompt.strip():
+            raise AdapterError("usage", "the prompt is empty")
+        backend = make_backend(args)
+        with AllotClient(args.socket, timeout=30.0) as client:
+            runner = Runner(client, backend, params_billion, args.temperature, args.seed, args.max_tokens,
+                            args.parallel, args.answer, warn)
+            result = runner.run(prompt, signals or None)
+    except AllotError as e:
+        print(f"{prog}: allotd: {e.message or e.code} [{e.code}]", file=sys.stderr)
+        return EXIT_ALLOTD
+    except AdapterError as e:
+        print(f"{prog}: {e.message} [{e.code}]", file=sys.stderr)
+        return EXIT_USAGE if e.code == "usage" else EXIT_BACKEND
+    text = result.pop("text")
+    if not args.json:
+        print(text.strip())
+    print(json.dumps(result, separators=(",", ":")))
+    sys.stdout.flush()
+    return EXIT_OK

@@ -1,0 +1,458 @@
+"""Tests of the llama-server and Ollama adapters (unittest, standard library only).
+
+    python3 -m unittest discover -s Scripts/adapters -p 'test_*.py'      # from the repo root
+
+The end-to-end tests start the real `allotd` ($ALLOTD, default .build/debug/allotd) on a temporary socket with
+the shipped model ($ALLOT_MODEL, default Models/default.allot) and run both adapters against the stand-in
+server; they are skipped, saying why, when either file is missing.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+
+import common  # noqa: E402
+from allot_client import AllotClient, AllotError  # noqa: E402
+from llama_server import LlamaServerBackend  # noqa: E402
+from ollama import OllamaBackend  # noqa: E402
+from standin_server import StandinServer  # noqa: E402
+
+ALLOTD = os.environ.get("ALLOTD") or os.path.join(REPO, ".build", "debug", "allotd")
+MODEL = os.environ.get("ALLOT_MODEL") or os.path.join(REPO, "Models", "default.allot")
+PROMPT = "Janet's ducks lay 16 eggs per day. She eats 3 and bakes with 4. How many are left to sell?"
+
+
+class StubClient:
+    """Stands in for AllotClient where the test decides the route."""
+
+    def __init__(self, params, unit="tokens"):
+        self.params, self.unit = params, unit
+        self.routes, self.reports = [], []
+
+    def hello(self):
+        return {"ok": True, "model": {"cost_unit": self.unit}}
+
+    def route(self, text=None, signals=None):
+        self.routes.append((text, signals))
+        return {"ok": True, "action": "x", "params": self.params, "cost": 1.0, "lambda": 0.5,
+                "ticket": str(len(self.routes))}
+
+    def report(self, ticket, cost):
+        self.reports.append((ticket, cost))
+        return {"ok": True, "settled": True}
+
+
+class AnswerTests(unittest.TestCase):
+    def test_last_number_is_the_answer(self):
+        cases = {
+            "16 - 3 - 4 = 9, so she sells 9 eggs for $18.": "18",
+            "The answer is 1,000.": "1000",
+            "x = 42.0": "42",
+            "It is -7": "-7",
+            "about 0.25 of them": "0.25",
+            "First 3, then \\boxed{12} and 5 more words 7": "12",
+            "no digits here": None,
+            "": None,
+        }
+        for text, want in cases.items():
+            self.assertEqual(common.extract_answer(text), want, text)
+
+    def test_text_answers_ignore_case_and_spacing(self):
+        self.assertEqual(common.extract_answer("  Paris\n", "text"), common.extract_answer("paris", "text"))
+        self.assertIsNone(common.extract_answer(" \n", "text"))
+
+    def test_majority_vote(self):
+        self.assertEqual(common.majority_vote(["42", "41", "42", None, "40"]), ("42", 2))
+        self.assertEqual(common.majority_vote([None, None]), (None, 0))
+        self.assertEqual(common.majority_vote([]), (None, 0))
+        self.assertEqual(common.majority_vote(["7"]), ("7", 1))
+        # A tie goes to the answer seen first, whatever the order of the counts.
+        self.assertEqual(common.majority_vote(["5", "6", "6", "5"]), ("5", 2))
+        self.assertEqual(common.majority_vote([None, "6", "5", "5", "6"]), ("6", 2))
+
+    def test_vote_beats_a_single_wrong_sample(self):
+        answers = [common.extract_answer(t) for t in ("so 9", "it is 8", "answer: 9", "9.0", "10")]
+        self.assertEqual(common.majority_vote(answers), ("9", 3))
+
+
+class ParamsTests(unittest.TestCase):
+    def test_known_params(self):
+        p = common.parse_params({"samples": 4, "model": "big", "max_tokens": 256, "temperature": 0.6})
+        self.assertEqual((p.samples, p.model, p.max_tokens, p.temperature, p.ignored), (4, "big", 256, 0.6, {}))
+
+    def test_defaults_aliases_and_json_text(self):
+        p = common.parse_params(None)
+        self.assertEqual((p.samples, p.model, p.max_tokens), (1, None, None))
+        p = common.parse_params('{"n": 3, "num_predict": 64, "style": "cot"}')
+        self.assertEqual((p.samples, p.max_tokens, p.ignored), (3, 64, {"style": "cot"}))
+        self.assertEqual(common.parse_params({"samples": 2.0}).samples, 2)
+
+    def test_bad_params_are_clear_errors(self):
+        for bad in ({"samples": 0}, {"samples": 1.5}, {"samples": True}, {"samples": "4"}, {"samples": 10 ** 6},
+                    {"model": ""}, {"model": 3}, {"max_tokens": -1}, {"temperature": -1}, "[1]", "{", 7):
+            with self.assertRaises(common.AdapterError, msg=repr(bad)) as cm:
+                common.parse_params(bad)
+            self.assertEqual(cm.exception.code, "params")
+
+
+class CostTests(unittest.TestCase):
+    def test_tokens(self):
+        m = common.CostMeter("tokens")
+        self.assertEqual(m.cost(120, "any"), 120.0)
+        self.assertIsNone(m.warning)
+
+    def test_gflop_is_two_flop_per_parameter_per_token(self):
+        m = common.CostMeter("GFLOP", {"small": 1.5, "default": 7})
+        self.assertEqual(m.cost(100, "small"), 300.0)
+        self.assertEqual(m.cost(100, "other"), 1400.0)
+        self.assertEqual(m.cost(100, None), 1400.0)
+
+    def test_gflop_without_a_parameter_count_fails_before_running(self):
+        m = common.CostMeter("gflop", {"small": 1.5})
+        m.check("small")
+        with self.assertRaises(common.AdapterError) as cm:
+            m.check("big")
+        self.assertIn("--params-billion big=", cm.exception.message)
+
+    def test_other_units_report_tokens_and_warn(self):
+        m = common.CostMeter("joules")
+        self.assertEqual(m.cost(50, "x"), 50.0)
+        self.assertIn("joules", m.warning)
+
+    def test_name_value_tables(self):
+        self.assertEqual(common.parse_table(["a=1.5", "b=2"], "--params-billion", common.positive_float),
+                         {"a": 1.5, "b": 2.0})
+        for bad in (["a"], ["=1"], ["a="], ["a=x"], ["a=-1"]):
+            with self.assertRaises(common.AdapterError):
+                common.parse_table(bad, "--params-billion", common.positive_float)
+
+
+class StandinTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = StandinServer(models=["m1"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def post(self, path, body):
+        return common.post_json(self.server.url + path, body, 10)
+
+    def test_llama_completion_looks_real_and_is_deterministic(self):
+        body = {"prompt": PROMPT, "n_predict": 128, "temperature": 0.7, "seed": 3}
+        r = self.post("/completion", body)
+        self.assertEqual(r, self.post("/completion", body) | {"timings": r["timings"]})
+        self.assertGreater(r["tokens_evaluated"], 10)
+        self.assertGreater(r["tokens_predicted"], 5)
+        self.assertEqual(r["timings"]["predicted_n"], r["tokens_predicted"])
+
+    def test_greedy_is_always_right_and_sampling_varies(self):
+        greedy = {self.post("/completion", {"prompt": PROMPT, "temperature": 0, "seed": s})["content"]
+                  for s in range(8)}
+        self.assertEqual({common.extract_answer(t) for t in greedy}, {"42"})
+        sampled = [common.extract_answer(self.post("/completion", {"prompt": PROMPT, "temperature": 1,
+                                                                  "seed": s})["content"]) for s in range(20)]
+        self.assertGreater(len(set(sampled)), 1)
+        self.assertEqual(common.majority_vote(sampled)[0], "42")
+
+    def test_n_predict_cuts_the_answer(self):
+        r = self.post("/completion", {"prompt": PROMPT, "n_predict": 3, "temperature": 0})
+        self.assertEqual(r["tokens_predicted"], 3)
+        self.assertTrue(r["stopped_limit"])
+
+    def test_chat_usage(self):
+        r = self.post("/v1/chat/completions", {"messages": [{"role": "user", "content": PROMPT}],
+                                               "max_tokens": 100, "temperature": 0})
+        u = r["usage"]
+        self.assertEqual(u["total_tokens"], u["prompt_tokens"] + u["completion_tokens"])
+        self.assertEqual(common.extract_answer(r["choices"][0]["message"]["content"]), "42")
+
+    def test_ollama_generate_stream_and_unknown_model(self):
+        options = {"num_predict": 100, "temperature": 0, "seed": 1}
+        r = self.post("/api/generate", {"model": "m1", "prompt": PROMPT, "stream": False, "options": options})
+        self.assertTrue(r["done"])
+        self.assertGreater(r["eval_count"], 0)
+        req = urllib.request.Request(self.server.url + "/api/generate", method="POST",
+                                     data=json.dumps({"model": "m1", "prompt": PROMPT, "options": options}).encode())
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            lines = [json.loads(x) for x in resp.read().splitlines()]
+        self.assertEqual("".join(x["response"] for x in lines), r["response"])
+        self.assertEqual(lines[-1]["eval_count"], r["eval_count"])
+        with self.assertRaises(common.AdapterError) as cm:
+            self.post("/api/generate", {"model": "nope", "prompt": PROMPT, "stream": False})
+        self.assertIn("model 'nope' not found", cm.exception.message)
+
+
+class RunnerTests(unittest.TestCase):
+    """The run logic with a stub allotd, so each kind of params can be chosen."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.small = StandinServer(name="small", models=["small", "big"]).start()
+        cls.big = StandinServer(name="big").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.small.stop()
+        cls.big.stop()
+
+    def setUp(self):
+        for s in (self.small, self.big):
+            with s.lock:
+                s.requests.clear()
+
+    def expected_tokens(self, server, path):
+        total = 0
+        for body in server.posts(path):
+            if path == "/completion":
+                _, p, c, _ = server.generate(body["prompt"], None, body["n_predict"], body["temperature"],
+                                             body["seed"])
+            else:
+                o = body["options"]
+                _, p, c, _ = server.generate(body["prompt"], body["model"], o["num_predict"], o["temperature"],
+                                             o["seed"])
+            total += p + c
+        return total
+
+    def test_samples_vote_and_report_the_summed_tokens(self):
+        client = StubClient({"samples": 5})
+        r = common.Runner(client, LlamaServerBackend(self.small.url), seed=10).run(PROMPT, {"probe": 1.0})
+        bodies = self.small.posts("/completion")
+        self.assertEqual([b["seed"] for b in bodies], [10, 11, 12, 13, 14])
+        self.assertTrue(all(b["temperature"] == 0.7 for b in bodies))
+        self.assertEqual((r["samples"], r["answer"]), (5, "42"))
+        self.assertEqual(r["votes"], r["answers"].count("42"))
+        self.assertEqual(r["tokens"]["total"], self.expected_tokens(self.small, "/completion"))
+        self.assertEqual(client.reports, [("1", float(r["tokens"]["total"]))])
+        self.assertEqual(client.routes, [(PROMPT, {"probe": 1.0})])
+
+    def test_one_sample_runs_greedy(self):
+        r = common.Runner(StubClient({}), LlamaServerBackend(self.small.url)).run(PROMPT)
+        self.assertEqual(self.small.posts("/completion")[0]["temperature"], 0.0)
+        self.assertEqual((r["samples"], r["answer"], r["votes"]), (1, "42", 1))
+
+    def test_a_named_model_goes_to_its_server(self):
+        backend = LlamaServerBackend(self.small.url, {"big": self.big.url})
+        client = StubClient({"samples": 3, "model": "big", "max_tokens": 40})
+        r = common.Runner(client, backend, {"big": 7.0}).run(PROMPT)
+        self.assertEqual(self.small.posts(), [])
+        self.assertEqual([b["n_predict"] for b in self.big.posts("/completion")], [40, 40, 40])
+        self.assertEqual(r["model"], "big")
+
+    def test_gflop_cost(self):
+        client = StubClient({"samples": 2, "model": "big"}, unit="GFLOP")
+        r = common.Runner(client, OllamaBackend(self.small.url), {"big": 7.0}).run(PROMPT)
+        tokens = self.expected_tokens(self.small, "/api/generate")
+        self.assertEqual(r["tokens"]["total"], tokens)
+        self.assertEqual(client.reports[0][1], 14.0 * tokens)
+        self.assertEqual(r["cost_unit"], "GFLOP")
+
+    def test_parallel_samples_match_sequential(self):
+        seq = common.Runner(StubClient({"samples": 6}), LlamaServerBackend(self.small.url, chat=True)).run(PROMPT)
+        par = common.Runner(StubClient({"samples": 6}), LlamaServerBackend(self.small.url, chat=True),
+                            parallel=4).run(PROMPT)
+        for key in ("answers", "answer", "votes", "tokens", "cost"):
+            self.assertEqual(seq[key], par[key], key)
+
+    def test_a_failed_run_still_settles_its_ticket(self):
+        client = StubClient({"samples": 3})
+        with self.assertRaises(common.AdapterError) as cm:
+            common.Runner(client, LlamaServerBackend("http://127.0.0.1:1")).run(PROMPT)
+        self.assertEqual(cm.exception.code, "backend")
+        self.assertEqual(client.reports, [("1", 0.0)])
+        client = StubClient({"samples": 3, "model": "unknown"}, unit="GFLOP")
+        with self.assertRaises(common.AdapterError):
+            common.Runner(client, LlamaServerBackend(self.small.url), {"big": 1}).run(PROMPT)
+        self.assertEqual((self.small.posts(), client.reports), ([], [("1", 0.0)]))
+
+    def test_ollama_needs_a_model(self):
+        client = StubClient({"samples": 2})
+        with self.assertRaises(common.AdapterError) as cm:
+            common.Runner(client, OllamaBackend(self.small.url)).run(PROMPT)
+        self.assertEqual(cm.exception.code, "usage")
+        r = common.Runner(StubClient({"samples": 2}), OllamaBackend(self.small.url, "small")).run(PROMPT)
+        self.assertEqual([b["model"] for b in self.small.posts("/api/generate")], ["small", "small"])
+        self.assertEqual(r["answer"], "42")
+
+
+def run_script(name, *args, stdin=None):
+    return subprocess.run([sys.executable, os.path.join(HERE, name), *args], input=stdin, capture_output=True,
+                          text=True, timeout=60)
+
+
+class NoDaemonTests(unittest.TestCase):
+    def test_allotd_not_running_is_a_clear_error(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        sock = os.path.join(tmp, "absent.sock")
+        for script in ("ollama.py", "llama_server.py"):
+            p = run_script(script, "--socket", sock, "--url", "http://127.0.0.1:1", "--model", "m", PROMPT)
+            self.assertEqual(p.returncode, common.EXIT_ALLOTD, p.stderr)
+            self.assertIn(f"cannot connect to allotd at {sock}", p.stderr)
+            self.assertIn("is allotd running?", p.stderr)
+            self.assertNotIn("Traceback", p.stderr)
+            self.assertEqual(p.stdout, "")
+        with self.assertRaises(AllotError) as cm:
+            AllotClient(sock)
+        self.assertEqual(cm.exception.code, "connect")
+
+    def test_usage_errors(self):
+        p = run_script("ollama.py", "--socket", "/nonexistent.sock", "--signal", "oops", PROMPT)
+        self.assertEqual(p.returncode, common.EXIT_USAGE)
+        self.assertIn("--signal needs name=value", p.stderr)
+        p = run_script("llama_server.py", "--socket", "/nonexistent.sock", "-", stdin="  \n")
+        self.assertEqual(p.returncode, common.EXIT_USAGE)
+        self.assertIn("the prompt is empty", p.stderr)
+
+
+def allotd_unavailable():
+    """Why the end-to-end tests cannot run here, or None."""
+    if not os.access(ALLOTD, os.X_OK):
+        return f"no allotd binary at {ALLOTD} (build it with `swift build --product allotd`, or set ALLOTD)"
+    if not os.path.exists(MODEL):
+        return f"no model file at {MODEL} (the shipped default model; or set ALLOT_MODEL)"
+    try:
+        out = subprocess.run([ALLOTD, "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"{ALLOTD} --help failed: {e}"
+    if "--socket" not in out.stdout + out.stderr:
+        return f"{ALLOTD} is a placeholder build (its --help names no --socket flag)"
+    return None
+
+
+@unittest.skipIf(allotd_unavailable(), allotd_unavailable())
+class AllotdTests(unittest.TestCase):
+    """Route -> run -> report through the real allotd and both adapters, against the stand-in server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="allot-adapters-")
+        cls.sock = os.path.join(cls.tmp, "allotd.sock")
+        cls.log = open(os.path.join(cls.tmp, "allotd.log"), "w+")
+        cls.proc = subprocess.Popen([ALLOTD, "--model", MODEL, "--socket", cls.sock], stdout=cls.log,
+                                    stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.connect(cls.sock)
+                break
+            except OSError:
+                if cls.proc.poll() is not None or time.monotonic() > deadline:
+                    cls.tearDownClass()
+                    raise RuntimeError(f"allotd did not start: {cls.allotd_log()}")
+                time.sleep(0.05)
+        with AllotClient(cls.sock) as c:
+            cls.hello = c.hello()
+        names = sorted({a["params"]["model"] for a in cls.hello["actions"]
+                        if isinstance(a.get("params"), dict) and isinstance(a["params"].get("model"), str)})
+        cls.server = StandinServer(models=names or None).start()
+        # Whatever the cost unit, every model the shipped file names gets a parameter count.
+        cls.billions = [f"{n}=1.5" for n in names] + ["default=1.5"]
+
+    @classmethod
+    def allotd_log(cls):
+        cls.log.seek(0)
+        return cls.log.read()[-2000:]
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "server", None):
+            cls.server.stop()
+        if cls.proc.poll() is None:
+            cls.proc.send_signal(signal.SIGTERM)
+            try:
+                cls.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                cls.proc.kill()
+                cls.proc.wait()
+        cls.log.close()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def stats(self):
+        with AllotClient(self.sock) as c:
+            return c.stats()
+
+    def test_the_shipped_params_are_understood(self):
+        self.assertGreater(len(self.hello["actions"]), 0)
+        for action in self.hello["actions"]:
+            plan = common.parse_params(action.get("params"))
+            self.assertEqual(plan.ignored, {}, f"action {action['name']}: params the adapters cannot honour")
+
+    def check_run(self, script, path, extra):
+        before = self.stats()
+        n = len(self.server.posts(path))
+        p = run_script(script, "--socket", self.sock, "--url", self.server.url, *extra,
+                       *[f"--params-billion={b}" for b in self.billions], PROMPT)
+        self.assertEqual(p.returncode, 0, p.stderr + self.allotd_log())
+        result = json.loads(p.stdout.strip().splitlines()[-1])
+        after = self.stats()
+        self.assertEqual(after["reports"], before["reports"] + 1)
+        self.assertEqual(after["routes"], before["routes"] + 1)
+        self.assertEqual(after["outstanding"], before["outstanding"])
+        names = {a["name"]: a for a in self.hello["actions"]}
+        self.assertIn(result["action"], names)
+        plan = common.parse_params(names[result["action"]]["params"])
+        self.assertEqual(len(self.server.posts(path)) - n, plan.samples)
+        self.assertEqual(result["samples"], plan.samples)
+        self.assertTrue(result["settled"])
+        self.assertEqual(result["cost_unit"], self.hello["model"]["cost_unit"])
+        self.assertGreater(result["tokens"]["total"], 0)
+        self.assertEqual((result["answer"], result["votes"]), common.majority_vote(result["answers"]))
+        if plan.samples == 1 and not plan.max_tokens:
+            self.assertEqual(result["answer"], "42")  # greedy: the stand-in's right answer
+        return result
+
+    def test_llama_server_adapter(self):
+        self.check_run("llama_server.py", "/completion", [])
+
+    def test_llama_server_chat_adapter(self):
+        self.check_run("llama_server.py", "/v1/chat/completions", ["--chat", "--parallel", "3"])
+
+    def test_ollama_adapter(self):
+        self.check_run("ollama.py", "/api/generate", ["--model", "qwen2.5:1.5b"] if not self.server.models
+                       else ["--model", sorted(self.server.models)[0]])
+
+    def test_in_process_runs_report_every_ticket(self):
+        before = self.stats()
+        with AllotClient(self.sock) as client:
+            runner = common.Runner(client, LlamaServerBackend(self.server.url), dict.fromkeys(
+                [b.split("=")[0] for b in self.billions], 1.5), parallel=2)
+            results = [runner.run(f"{PROMPT} (variant {i})") for i in range(10)]
+        after = self.stats()
+        self.assertEqual(after["reports"] - before["reports"], 10)
+        self.assertEqual(len({r["ticket"] for r in results}), 10)
+        self.assertEqual(after["outstanding"], before["outstanding"])
+
+    def test_a_backend_failure_settles_the_ticket_and_exits_4(self):
+        before = self.stats()
+        p = run_script("ollama.py", "--socket", self.sock, "--url", "http://127.0.0.1:1", "--model", "m",
+                       "--params-billion", "default=1", PROMPT)
+        self.assertEqual(p.returncode, common.EXIT_BACKEND, p.stderr)
+        self.assertIn("cannot reach http://127.0.0.1:1/api/generate", p.stderr)
+        after = self.stats()
+        self.assertEqual(after["reports"], before["reports"] + 1)
+        self.assertEqual(after["outstanding"], before["outstanding"])
+
+    def test_an_allotd_error_reply_is_an_allotd_error(self):
+        with AllotClient(self.sock) as c:
+            with self.assertRaises(AllotError) as cm:
+                c.report("no-such-ticket", 1.0)
+            self.assertEqual(cm.exception.code, "not_found")
+            self.assertEqual(c.hello()["protocol"], 1)  # the connection survives the error
+
+
+if __name__ == "__main__":
+    unittest.main()

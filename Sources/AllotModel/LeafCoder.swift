@@ -1,0 +1,144 @@
+/// Rice coding of a head's leaves: close to their entropy, where deflate on raw int16 bytes is not.
+///
+/// A leaf `q` becomes `z = zigzag(q)` (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...). Each tree `t` has a parameter
+/// `k_t` in `0...15` (the one minimising its bits); a leaf is coded as `z >> k` one-bits, a zero-bit, then the
+/// low `k` bits of `z`, least significant first; when `z >> k >= escapeRun`, as `escapeRun` one-bits then all
+/// 16 bits of `z`. Bits fill bytes from the least significant bit; the last byte is padded with zero bits.
+/// Decoding is canonical: an escape for a small `z`, a non-zero pad or a wrong byte count is an error.
+enum LeafCoder {
+    static let escapeRun = 24
+
+    static func bits(_ z: UInt16, k: Int) -> Int {
+        let q = Int(z) >> k
+        return q < escapeRun ? q + 1 + k : escapeRun + 16
+    }
+
+    /// The best `k` for each tree and the bitstream.
+    static func encode(_ h: Head) -> (ks: [UInt8], stream: [UInt8]) {
+        var w = BitWriter()
+        var ks: [UInt8] = []
+        var leaf = 0
+        for d in h.depths {
+            let zs = h.leaves[leaf..<(leaf + (1 << Int(d)))].map(ModelPayload.zigzag)
+            leaf += 1 << Int(d)
+            var bestK = 0
+            var best = Int.max
+            for k in 0...15 {
+                let n = zs.reduce(0) { $0 + bits($1, k: k) }
+                if n < best { best = n; bestK = k }
+            }
+            ks.append(UInt8(bestK))
+            for z in zs {
+                let q = Int(z) >> bestK
+                if q < escapeRun {
+                    w.ones(q)
+                    w.write(0, count: 1)
+                    w.write(UInt32(z) & ((1 << bestK) - 1), count: bestK)
+                } else {
+                    w.ones(escapeRun)
+                    w.write(UInt32(z), count: 16)
+                }
+            }
+        }
+        return (ks, w.finish())
+    }
+
+    /// Decodes `count` leaves of trees with the given depths and parameters from `bytes[range]`.
+    static func decode(_ r: ByteReader, _ range: Range<Int>, depths: [UInt8], ks: [UInt8], count: Int,
+                       _ what: String) throws(ModelFileError) -> [Int16] {
+        var br = BitReader(bytes: r.bytes, range: range)
+        var leaves = [Int16](repeating: 0, count: count)
+        var i = 0
+        for (t, d) in depths.enumerated() {
+            let k = Int(ks[t])
+            for _ in 0..<(1 << Int(d)) {
+                var q = 0
+                while q < escapeRun, try br.bit(r, what) == 1 { q += 1 }
+                let z: UInt32
+                if q == escapeRun {
+                    z = try br.read(16, r, what)
+                    guard Int(z) >> k >= escapeRun else {
+                        throw r.error(.badSection, "\(what): non-canonical escape", at: br.byteOffset)
+                    }
+                } else {
+                    z = UInt32(q) << k | (try br.read(k, r, what))
+                    guard z <= 0xFFFF else { throw r.error(.outOfRange, "\(what): leaf out of range", at: br.byteOffset) }
+                }
+                leaves[i] = ModelPayload.unzigzag(UInt16(z))
+                i += 1
+            }
+        }
+        try br.finish(r, what)
+        return leaves
+    }
+}
+
+struct BitWriter {
+    var bytes: [UInt8] = []
+    var acc: UInt64 = 0
+    var n = 0
+
+    mutating func write(_ v: UInt32, count: Int) {
+        guard count > 0 else { return }
+        acc |= UInt64(v) << UInt64(n)
+        n += count
+        while n >= 8 {
+            bytes.append(UInt8(truncatingIfNeeded: acc))
+            acc >>= 8
+            n -= 8
+        }
+    }
+
+    mutating func ones(_ count: Int) {
+        var left = count
+        while left > 0 {
+            let c = Swift.min(left, 16)
+            write((1 << UInt32(c)) - 1, count: c)
+            left -= c
+        }
+    }
+
+    mutating func finish() -> [UInt8] {
+        if n > 0 { bytes.append(UInt8(truncatingIfNeeded: acc)) }
+        acc = 0
+        n = 0
+        return bytes
+    }
+}
+
+struct BitReader {
+    let bytes: [UInt8]
+    let range: Range<Int>
+    var bitPos = 0
+
+    init(bytes: [UInt8], range: Range<Int>) {
+        self.bytes = bytes
+        self.range = range
+    }
+
+    var byteOffset: Int { range.lowerBound + bitPos / 8 }
+
+    mutating func bit(_ r: ByteReader, _ what: String) throws(ModelFileError) -> UInt32 {
+        let byte = bitPos >> 3
+        guard byte < range.count else { throw r.error(.truncated, "\(what): leaf bits run out", at: range.upperBound) }
+        let b = UInt32(bytes[range.lowerBound + byte] >> UInt8(bitPos & 7)) & 1
+        bitPos += 1
+        return b
+    }
+
+    mutating func read(_ count: Int, _ r: ByteReader, _ what: String) throws(ModelFileError) -> UInt32 {
+        var v: UInt32 = 0
+        for i in 0..<count { v |= try bit(r, what) << UInt32(i) }
+        return v
+    }
+
+    /// The stream must end in its last byte, padded with zero bits.
+    mutating func finish(_ r: ByteReader, _ what: String) throws(ModelFileError) {
+        guard (bitPos + 7) / 8 == range.count else {
+            throw r.error(.badSection, "\(what): \(range.count - (bitPos + 7) / 8) unused leaf bytes", at: byteOffset)
+        }
+        while bitPos & 7 != 0 {
+            guard try bit(r, what) == 0 else { throw r.error(.badSection, "\(what): non-zero padding", at: byteOffset) }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import AllotModel
+import Testing
+
+@Suite struct ModelEvaluatorTests {
+    @Test(arguments: 0..<50) func matchesHeadPredictOnRandomModels(seed: Int) throws {
+        let m = TestModels.random(seed: UInt64(seed))
+        let ev = try ModelEvaluator(m)
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 1000)
+        for _ in 0..<20 {
+            let codes = (0..<m.bins.featureCount).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let (u, c) = ev.evaluate(codes: codes)
+            codes.withUnsafeBufferPointer { cb in
+                for a in m.actions.indices {
+                    #expect(u[a] == m.utility[a].predict(codes: cb))
+                    #expect(c[a] == (m.cost[a]?.predict(codes: cb) ?? Float(m.actions[a].meanCost)))
+                }
+            }
+            let lambda = Double.random(in: 0...0.1, using: &rng)
+            let d = ev.decide(codes: codes, lambda: lambda)
+            for a in m.actions.indices {
+                #expect(Double(u[d]) - lambda * Double(c[d]) >= Double(u[a]) - lambda * Double(c[a]))
+            }
+        }
+    }
+
+    @Test func binCodesFollowTheEdges() {
+        let bins = FeatureBins(edges: [[-1, 0, 2.5]])
+        #expect(bins.code(feature: 0, .nan) == 0)
+        #expect(bins.code(feature: 0, -5) == 1)
+        #expect(bins.code(feature: 0, -1) == 1, "a value equal to an edge is not above it")
+        #expect(bins.code(feature: 0, -0.5) == 2)
+        #expect(bins.code(feature: 0, 2.5) == 3)
+        #expect(bins.code(feature: 0, .infinity) == 4)
+    }
+
+    @Test func refusesInvalidModels() {
+        var m = TestModels.random(seed: 1)
+        m.utility[0].depths.append(11)
+        #expect(throws: ModelFileError.self) { try ModelEvaluator(m) }
+    }
+}
