@@ -86,4 +86,5 @@ enum SystemFile {
     }
 
     static func processID() -> Int32 { getpid() }
+    static var noEntry: Int32 { ENOENT }
 }
