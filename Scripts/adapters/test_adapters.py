@@ -334,6 +334,41 @@ class NoDaemonTests(unittest.TestCase):
             AllotClient(sock)
         self.assertEqual(cm.exception.code, "connect")
 
+    def test_the_client_reconnects_once_when_allotd_hung_up(self):
+        """allotd closes idle connections; the next request goes out again on a fresh one."""
+        import threading
+
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        path = os.path.join(tmp, "d.sock")
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(path)
+        listener.listen()
+        self.addCleanup(listener.close)
+        seen = []
+
+        def serve():
+            for _ in range(3):
+                conn, _ = listener.accept()
+                with conn:
+                    if len(seen) % 2 == 0:  # the 1st and 3rd connections are "idle-closed" at once
+                        seen.append(None)
+                        continue
+                    req = json.loads(conn.makefile("rb").readline())
+                    seen.append(req["op"])
+                    conn.sendall(json.dumps({"id": req["id"], "ok": True, "protocol": 1}).encode() + b"\n")
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        with AllotClient(path) as c:
+            self.assertEqual(c.hello()["protocol"], 1)
+        with self.assertRaises(AllotError) as cm:
+            with AllotClient(path, reconnect=False) as c:
+                c.hello()
+        self.assertEqual(cm.exception.code, "closed")
+        t.join(5)
+        self.assertEqual(seen, [None, "hello", None])
+
     def test_usage_errors(self):
         p = run_script("ollama.py", "--socket", "/nonexistent.sock", "--signal", "oops", PROMPT)
         self.assertEqual(p.returncode, common.EXIT_USAGE)
@@ -379,7 +414,7 @@ class AllotdTests(unittest.TestCase):
                 if cls.proc.poll() is not None or time.monotonic() > deadline:
                     cls.tearDownClass()
                     raise RuntimeError(f"allotd did not start: {cls.allotd_log()}")
-                time.sleep(0.05)
+                time.sleep(0.05)  # polling for the socket, not timing anything
         with AllotClient(cls.sock) as c:
             cls.hello = c.hello()
         names = sorted({a["params"]["model"] for a in cls.hello["actions"]
