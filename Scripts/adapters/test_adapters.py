@@ -412,8 +412,9 @@ class AllotdTests(unittest.TestCase):
                 break
             except OSError:
                 if cls.proc.poll() is not None or time.monotonic() > deadline:
+                    log = cls.allotd_log()
                     cls.tearDownClass()
-                    raise RuntimeError(f"allotd did not start: {cls.allotd_log()}")
+                    raise RuntimeError(f"allotd did not start: {log}")
                 time.sleep(0.05)  # polling for the socket, not timing anything
         with AllotClient(cls.sock) as c:
             cls.hello = c.hello()
