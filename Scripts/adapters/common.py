@@ -287,6 +287,7 @@ class Runner:
         self.answer_mode = answer_mode
         self.warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
         self._meter = None
+        self.hello = None
         self._warned = set()
 
     def _warn_once(self, msg):
@@ -297,7 +298,7 @@ class Runner:
     def meter(self):
         """The cost unit comes from `hello`, asked once per runner."""
         if self._meter is None:
-            hello = self.client.hello()
+            hello = self.hello = self.client.hello()
             model = hello.get("model") if isinstance(hello.get("model"), dict) else {}
             self._meter = CostMeter(model.get("cost_unit"), self.params_billion)
             if self._meter.warning:
@@ -400,6 +401,9 @@ def base_parser(description, default_url):
 
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("prompt", nargs="?", help="the prompt (absent or '-': read it from stdin)")
+    ap.add_argument("--prompts", metavar="FILE", help="run every prompt of a JSON Lines file ({\"question\" or "
+                    "\"prompt\", \"answer\"?} or a string per line): one JSON line each, then a summary with "
+                    "the accuracy when answers are given")
     ap.add_argument("--socket", default=None, help="allotd's socket (default: $XDG_RUNTIME_DIR/allotd.sock "
                     "or ./allotd.sock)")
     ap.add_argument("--url", default=default_url, help=f"the server (default {default_url})")
@@ -421,9 +425,67 @@ def base_parser(description, default_url):
     return ap
 
 
+def read_prompts(path, mode="number"):
+    """(prompt, gold answer or None) per line of a JSON Lines file; a GSM8K answer (`... #### 18`) grades as
+    its last number, like the completions."""
+    items = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise AdapterError("usage", f"cannot read {path}: {e.strerror or e}") from e
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            raise AdapterError("usage", f"{path}:{n}: not JSON") from e
+        obj = {"prompt": obj} if isinstance(obj, str) else obj
+        text = next((obj[k] for k in ("prompt", "question", "text") if isinstance(obj, dict) and k in obj), None)
+        if not isinstance(text, str) or not text.strip():
+            raise AdapterError("usage", f"{path}:{n}: no \"prompt\", \"question\" or \"text\" string")
+        gold = obj.get("answer", obj.get("gold"))
+        if isinstance(gold, (int, float)) and not isinstance(gold, bool):
+            gold = _normalize_number(str(gold))
+        elif isinstance(gold, str):
+            gold = extract_answer(gold, mode)
+        else:
+            gold = None
+        items.append((text, gold))
+    if not items:
+        raise AdapterError("usage", f"{path}: no prompts")
+    return items
+
+
+def _run_batch(runner, items, signals):
+    results, actions = [], collections.Counter()
+    for text, gold in items:
+        r = runner.run(text, signals)
+        r.pop("text")
+        if gold is not None:
+            r["gold"], r["correct"] = gold, r["answer"] == gold
+        print(json.dumps(r, separators=(",", ":")), flush=True)
+        results.append(r)
+        actions[r["action"]] += 1
+    graded = [r for r in results if "correct" in r]
+    n = len(results)
+    return {"summary": {
+        "prompts": n,
+        "graded": len(graded),
+        "accuracy": sum(r["correct"] for r in graded) / len(graded) if graded else None,
+        "mean_cost": sum(r["cost"] for r in results) / n,
+        "cost_unit": runner.meter().unit,
+        "mean_tokens": sum(r["tokens"]["total"] for r in results) / n,
+        "actions": dict(sorted(actions.items())),
+        "budget": (runner.hello or {}).get("budget"),
+    }}
+
+
 def run_cli(ap, make_backend, argv=None):
-    """Parses the flags, runs one prompt, prints the answer text and then one JSON line; returns the exit
-    status: 0 done, 2 usage, 3 allotd failed (not running, refused, error reply), 4 backend failed."""
+    """Parses the flags, runs one prompt (printing the answer text, then one JSON line) or a `--prompts` file
+    (one JSON line each, then a summary); returns the exit status: 0 done, 2 usage, 3 allotd failed (not
+    running, refused, error reply), 4 the run failed (backend, params, cost)."""
     args = ap.parse_args(argv)
     prog = ap.prog
 
@@ -431,18 +493,26 @@ def run_cli(ap, make_backend, argv=None):
         print(f"{prog}: warning: {msg}", file=sys.stderr)
 
     try:
-        signals = parse_table(args.signal, "--signal", float)
+        signals = parse_table(args.signal, "--signal", float) or None
         params_billion = parse_table(args.params_billion, "--params-billion", positive_float)
         if args.max_tokens < 1 or args.parallel < 1 or not args.temperature >= 0:
             raise AdapterError("usage", "--max-tokens and --parallel need at least 1, --temperature >= 0")
-        prompt = args.prompt if args.prompt not in (None, "-") else sys.stdin.read()
-        if not prompt.strip():
-            raise AdapterError("usage", "the prompt is empty")
+        if args.prompts:
+            if args.prompt is not None:
+                raise AdapterError("usage", "give a prompt or --prompts FILE, not both")
+            items = read_prompts(args.prompts, args.answer)
+        else:
+            prompt = args.prompt if args.prompt not in (None, "-") else sys.stdin.read()
+            if not prompt.strip():
+                raise AdapterError("usage", "the prompt is empty")
         backend = make_backend(args)
         with AllotClient(args.socket, timeout=30.0) as client:
             runner = Runner(client, backend, params_billion, args.temperature, args.seed, args.max_tokens,
                             args.parallel, args.answer, warn)
-            result = runner.run(prompt, signals or None)
+            if args.prompts:
+                print(json.dumps(_run_batch(runner, items, signals), separators=(",", ":")))
+                return EXIT_OK
+            result = runner.run(prompt, signals)
     except AllotError as e:
         print(f"{prog}: allotd: {e.message or e.code} [{e.code}]", file=sys.stderr)
         return EXIT_ALLOTD

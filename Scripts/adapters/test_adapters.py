@@ -109,6 +109,31 @@ class ParamsTests(unittest.TestCase):
             self.assertEqual(cm.exception.code, "params")
 
 
+class PromptsFileTests(unittest.TestCase):
+    def write(self, text):
+        f = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
+        self.addCleanup(os.unlink, f.name)
+        f.write(text)
+        f.close()
+        return f.name
+
+    def test_gsm8k_lines_numbers_and_plain_strings(self):
+        path = self.write('{"question": "Ducks?", "answer": "16-3-4=9, 9*2=18\\n#### 18"}\n\n'
+                          '{"prompt": "Robe?", "answer": 3.0}\n"Just a prompt"\n{"text": "T", "gold": "1,200"}\n')
+        self.assertEqual(common.read_prompts(path),
+                         [("Ducks?", "18"), ("Robe?", "3"), ("Just a prompt", None), ("T", "1200")])
+
+    def test_bad_files_name_the_line(self):
+        for text, want in (("{}\n", ":1: no"), ('"ok"\n{\n', ":2: not JSON"), ("\n", "no prompts"),
+                           ('{"question": " "}\n', ":1: no")):
+            with self.assertRaises(common.AdapterError) as cm:
+                common.read_prompts(self.write(text))
+            self.assertIn(want, cm.exception.message)
+            self.assertEqual(cm.exception.code, "usage")
+        with self.assertRaises(common.AdapterError):
+            common.read_prompts("/nonexistent/prompts.jsonl")
+
+
 class CostTests(unittest.TestCase):
     def test_tokens(self):
         m = common.CostMeter("tokens")
@@ -486,6 +511,25 @@ class AllotdTests(unittest.TestCase):
     def test_ollama_adapter(self):
         self.check_run("ollama.py", "/api/generate", ["--model", "qwen2.5:1.5b"] if not self.server.models
                        else ["--model", sorted(self.server.models)[0]])
+
+    def test_a_prompts_file_reports_every_ticket_and_sums_up(self):
+        path = os.path.join(self.tmp, "prompts.jsonl")
+        with open(path, "w") as f:
+            for i in range(6):
+                f.write(json.dumps({"question": f"{PROMPT} ({i})", "answer": f"#### {42 if i % 2 else 7}"}) + "\n")
+        before = self.stats()
+        p = run_script("ollama.py", "--socket", self.sock, "--url", self.server.url, "--model",
+                       sorted(self.server.models or ["m"])[0], "--prompts", path,
+                       *[f"--params-billion={b}" for b in self.billions])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = [json.loads(x) for x in p.stdout.splitlines()]
+        self.assertEqual(len(lines), 7)
+        summary = lines[-1]["summary"]
+        self.assertEqual((summary["prompts"], summary["graded"]), (6, 6))
+        self.assertAlmostEqual(summary["accuracy"], sum(r["correct"] for r in lines[:6]) / 6)
+        self.assertAlmostEqual(summary["mean_cost"], sum(r["cost"] for r in lines[:6]) / 6)
+        self.assertEqual(sum(summary["actions"].values()), 6)
+        self.assertEqual(self.stats()["reports"], before["reports"] + 6)
 
     def test_in_process_runs_report_every_ticket(self):
         before = self.stats()
