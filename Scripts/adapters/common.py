@@ -519,6 +519,9 @@ def run_cli(ap, make_backend, argv=None):
     except AdapterError as e:
         print(f"{prog}: {e.message} [{e.code}]", file=sys.stderr)
         return EXIT_USAGE if e.code == "usage" else EXIT_BACKEND
+    except KeyboardInterrupt:  # the ticket in flight was already settled with what it spent
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
     text = result.pop("text")
     if not args.json:
         print(text.strip())

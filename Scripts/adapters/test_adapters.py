@@ -317,6 +317,27 @@ class RunnerTests(unittest.TestCase):
             common.Runner(client, LlamaServerBackend(self.small.url), {"big": 1}).run(PROMPT)
         self.assertEqual((self.small.posts(), client.reports), ([], [("1", 0.0)]))
 
+    def test_a_sample_failing_midway_reports_the_samples_before_it(self):
+        class Flaky:
+            default_model = None
+
+            def check_model(self, model):
+                pass
+
+            def generate(self, prompt, model, max_tokens, temperature, seed):
+                if seed == 2:
+                    raise common.AdapterError("backend", "slot crashed")
+                return common.Completion("so 42", 10, 5)
+
+        client = StubClient({"samples": 4})
+        with self.assertRaises(common.AdapterError):
+            common.Runner(client, Flaky()).run(PROMPT)
+        self.assertEqual(client.reports, [("1", 30.0)])
+        client = StubClient({"samples": 6})
+        with self.assertRaises(common.AdapterError):
+            common.Runner(client, Flaky(), parallel=3).run(PROMPT)
+        self.assertIn(client.reports[0][1], {15.0 * k for k in range(2, 6)})
+
     def test_ollama_needs_a_model(self):
         client = StubClient({"samples": 2})
         with self.assertRaises(common.AdapterError) as cm:
