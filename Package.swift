@@ -43,9 +43,9 @@ let package = Package(
         ),
         .testTarget(name: "AllotJSONTests", dependencies: ["AllotJSON"]),
         .testTarget(name: "AllotModelTests", dependencies: ["AllotModel", "AllotJSON"]),
-        .testTarget(name: "AllotPolicyTests", dependencies: ["AllotPolicy", "AllotModel"]),
+        .testTarget(name: "AllotPolicyTests", dependencies: ["AllotPolicy", "AllotModel"], exclude: ["Fixtures"]),
         .testTarget(name: "AllotServerTests", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "AllotJSON"]),
-        .testTarget(name: "AllotTrainerTests", dependencies: ["AllotTrainer", "AllotPolicy", "AllotModel"]),
+        .testTarget(name: "AllotTrainerTests", dependencies: ["AllotTrainer", "AllotPolicy", "AllotModel"], exclude: ["Fixtures"]),
     ]
 )
 

@@ -8,7 +8,7 @@ struct Allot: ParsableCommand {
         abstract: "Solve-then-Learn toolkit for on-device test-time compute allocation.",
         subcommands: [
             Tabulate.self, Solve.self,
-            Inspect.self, Verify.self, Keygen.self, Sign.self, Stamp.self,
+            Inspect.self, Verify.self, Keygen.self, Sign.self, Stamp.self, Install.self, Stats.self,
             BenchModel.self,
         ]
     )
