@@ -78,30 +78,36 @@ public struct ModelEvaluator: Sendable {
                 bases[a + i] = Float(model.actions[i].meanCost)
             }
         }
-        // Distinct splits, feature by feature, each feature's padded to whole chunks.
-        var byFeature: [UInt16: Set<UInt8>] = [:]
-        for l in levels { byFeature[l.feature, default: []].insert(l.threshold) }
-        var answerIndex: [UInt32: UInt32] = [:]  // feature << 8 | threshold -> answer index
+        // Distinct splits, feature by feature (ascending), each feature's padded to whole chunks.
+        var dense = [Int](repeating: -1, count: featureCount)
+        var used: [Int] = []
+        for l in levels where dense[Int(l.feature)] < 0 {
+            dense[Int(l.feature)] = 0
+            used.append(Int(l.feature))
+        }
+        used.sort()
+        for (i, f) in used.enumerated() { dense[f] = i }
+        var answerIndex = [UInt32](repeating: .max, count: used.count * 256)  // (dense feature, threshold) -> answer
+        for l in levels { answerIndex[dense[Int(l.feature)] * 256 + Int(l.threshold)] = 0 }
         var chunkFeatures: [UInt32] = []
         var chunkThresholds: [SIMD16<UInt8>] = []
-        for f in byFeature.keys.sorted() {
-            let ts = byFeature[f, default: []].sorted()
-            var i = 0
-            while i < ts.count {
-                var chunk = SIMD16<UInt8>(repeating: 255)
-                for lane in 0..<Swift.min(16, ts.count - i) {
-                    chunk[lane] = ts[i + lane]
-                    answerIndex[UInt32(f) << 8 | UInt32(ts[i + lane])] = UInt32(chunkFeatures.count * 16 + lane)
+        for (i, f) in used.enumerated() {
+            var lane = 16
+            for t in 0..<256 where answerIndex[i * 256 + t] != .max {
+                if lane == 16 {
+                    chunkFeatures.append(UInt32(f))
+                    chunkThresholds.append(SIMD16<UInt8>(repeating: 255))
+                    lane = 0
                 }
-                chunkFeatures.append(UInt32(f))
-                chunkThresholds.append(chunk)
-                i += 16
+                chunkThresholds[chunkThresholds.count - 1][lane] = UInt8(t)
+                answerIndex[i * 256 + t] = UInt32((chunkFeatures.count - 1) * 16 + lane)
+                lane += 1
             }
         }
         self.groups = groups
         self.chunkFeatures = chunkFeatures
         self.chunkThresholds = chunkThresholds
-        self.levelSplits = levels.map { answerIndex[UInt32($0.feature) << 8 | UInt32($0.threshold), default: 0] }
+        self.levelSplits = levels.map { answerIndex[dense[Int($0.feature)] * 256 + Int($0.threshold)] }
         self.leaves = leaves
         self.bases = bases
         self.scales = scales

@@ -21,6 +21,7 @@ struct BenchModel: ParsableCommand {
     @Option(help: "RNG seed.") var seed: UInt64 = 2026
     @Option(help: "Write the signed model file here (default: a temporary file, removed).") var out: String?
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Also time the parts of load + verify.") var breakdown = false
 
     func validate() throws {
         guard (1...64).contains(actions), (1...20000).contains(trees), (1...Head.maxDepth).contains(depth),
@@ -62,6 +63,24 @@ struct BenchModel: ParsableCommand {
             loadTimes.append(seconds(clock.now - t0))
         }
         guard let evaluator else { return }
+        if breakdown {
+            let bytes = file
+            func t(_ name: String, _ f: () throws -> Void) rethrows {
+                var best = Double.infinity
+                for _ in 0..<30 {
+                    let t0 = clock.now
+                    try f()
+                    best = min(best, seconds(clock.now - t0))
+                }
+                print("  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(fmt(best * 1e3, 3)) ms min")
+            }
+            print("load + verify breakdown:")
+            try t("Ed25519 signature") { try ModelSigner.verify(bytes, trustedKeys: [key.publicKey]) }
+            try t("SHA-256 + CRC-32") { _ = try ModelReader.checkIntegrity(bytes) }
+            try t("decode (digests, inflate, parse)") { _ = try ModelReader.decode(bytes) }
+            let m = try ModelReader.decode(bytes)
+            try t("evaluator layout") { _ = try ModelEvaluator(m) }
+        }
 
         // Evaluation: every head for one request, over a pool of distinct requests so branch predictors and
         // caches see realistic variety.
