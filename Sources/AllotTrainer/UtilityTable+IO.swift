@@ -160,3 +160,11 @@ extension UtilityTable {
         return t
     }
 }
+
+extension UtilityTable {
+    /// The rows at `indices` (in that order), same actions and params: a cross-validation fold.
+    public func subset(_ indices: [Int]) -> UtilityTable {
+        UtilityTable(actions: actions, rows: indices.compactMap { rows.indices.contains($0) ? rows[$0] : nil },
+                     actionParams: actionParams)
+    }
+}

@@ -44,6 +44,11 @@ struct Solve: ParsableCommand {
             if let fixed = try? Baselines.bestFixed(t, budget: s.budget) {
                 print("best fixed  \(fmt(fixed.accuracy)) (mixing \(fixed.actions.map { t.actions[$0] }.joined(separator: " + ")))")
             }
+            if let random = try? Baselines.random(t, budget: s.budget),
+                let length = try? Baselines.promptLength(t, budget: s.budget)
+            {
+                print("random      \(fmt(random.accuracy)); prompt length \(fmt(length.accuracy))")
+            }
             let share = Self.share(s, actions: t.actions.count)
             print("actions     " + zip(t.actions, share).map { "\($0) \(fmt($1))" }.joined(separator: ", "))
         }
@@ -66,13 +71,17 @@ struct Solve: ParsableCommand {
 
     static func json(_ s: OracleSolution, _ t: UtilityTable) -> String {
         let share = Self.share(s, actions: t.actions.count)
-        let fixed = (try? Baselines.bestFixed(t, budget: s.budget)).map { jsonNumber($0.accuracy) } ?? "null"
+        func acc(_ r: BaselineResult?) -> String { r.map { jsonNumber($0.accuracy) } ?? "null" }
+        let fixed = acc(try? Baselines.bestFixed(t, budget: s.budget))
+        let random = acc(try? Baselines.random(t, budget: s.budget))
+        let length = acc(try? Baselines.promptLength(t, budget: s.budget))
         let shares = zip(t.actions, share).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
         return """
             "budget": \(jsonNumber(s.budget)), "lambda": \(jsonNumber(s.lambda)), \
             "accuracy": \(jsonNumber(s.accuracy)), "mean_cost": \(jsonNumber(s.meanCost)), "mix": \(jsonNumber(s.mix)), \
             "budget_binds": \(s.budgetBinds), "low": \(json(s.lowPoint)), "high": \(json(s.highPoint)), \
-            "action_share": {\(shares)}, "best_fixed_accuracy": \(fixed)
+            "action_share": {\(shares)}, "best_fixed_accuracy": \(fixed), \
+            "random_accuracy": \(random), "prompt_length_accuracy": \(length)
             """
     }
 
