@@ -7,7 +7,7 @@
 ///   p chosen so the mean cost is B (RouteLLM's random router); its accuracy interpolates the two.
 /// - prompt length: the same two frontier actions as best fixed, but the longest prompts get the costlier one:
 ///   rows in decreasing length take it until the mean cost is B, the boundary group of equal length mixed.
-/// Budgets below the cheapest action's mean cost throw; budgets above the most accurate frontier action's cost do
+/// Tables failing `validateShape()` throw; budgets below the cheapest action's mean cost throw; budgets above the most accurate frontier action's cost do
 /// not bind (that action for all).
 public enum Baselines {
     /// Action indices on the efficient frontier (upper concave hull of (mean cost, mean accuracy)), in cost order,
@@ -23,6 +23,7 @@ public enum Baselines {
 
     /// The two frontier actions bracketing `budget` and the probability of the costlier one.
     public static func fixedMix(_ table: UtilityTable, budget: Double) throws -> RowMix {
+        try table.validateShape()
         let (acc, cost) = (table.meanAccuracy, table.meanCost)
         let f = frontier(meanAccuracy: acc, meanCost: cost)
         guard let first = f.first, let last = f.last, budget.isFinite else {
@@ -46,6 +47,7 @@ public enum Baselines {
 
     /// Random allocation between the cheapest and the costliest action (by mean cost) at `budget`.
     public static func random(_ table: UtilityTable, budget: Double) throws -> BaselineResult {
+        try table.validateShape()
         let cost = table.meanCost
         guard let lo = cost.indices.min(by: { cost[$0] < cost[$1] }),
             let hi = cost.indices.max(by: { cost[$0] < cost[$1] }), budget.isFinite

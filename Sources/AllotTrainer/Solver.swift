@@ -118,11 +118,12 @@ public struct Solver: Sendable {
         return (0..<count).map { k in k == count - 1 ? hi : (k == 0 ? lo : exp(l0 + (l1 - l0) * Double(k) / Double(count - 1))) }
     }
 
-    /// Mean accuracy and mean cost of a deterministic policy (one action index per row).
+    /// Mean accuracy and mean cost of a deterministic policy (one action index per row; out-of-range indices count
+    /// as accuracy 0 and cost 0).
     public static func evaluate(_ table: UtilityTable, _ choice: [Int]) -> (accuracy: Double, meanCost: Double) {
         guard !table.rows.isEmpty else { return (0, 0) }
         var a = 0.0, c = 0.0
-        for (row, k) in zip(table.rows, choice) {
+        for (row, k) in zip(table.rows, choice) where row.acc.indices.contains(k) && row.cost.indices.contains(k) {
             a += row.acc[k]
             c += row.cost[k]
         }
@@ -134,8 +135,11 @@ public struct Solver: Sendable {
     /// slopes strictly decreasing and positive, ending at the cheapest most-accurate action.
     package static func hull(acc: [Double], cost: [Double]) -> (start: Int, segments: [(slope: Double, action: Int)]) {
         // Order by cost, then best accuracy first, then index; keep one action per cost.
-        let order = acc.indices.sorted { i, j in
-            cost[i] != cost[j] ? cost[i] < cost[j] : (acc[i] != acc[j] ? acc[i] > acc[j] : i < j)
+        // Rows built in code (not loaded) may be ragged: only actions with both values count.
+        let count: Int = min(acc.count, cost.count)
+        let order: [Int] = (0..<count).sorted { (i: Int, j: Int) -> Bool in
+            if cost[i] != cost[j] { return cost[i] < cost[j] }
+            return acc[i] != acc[j] ? acc[i] > acc[j] : i < j
         }
         guard let start = order.first else { return (0, []) }
         var vertices = [start]

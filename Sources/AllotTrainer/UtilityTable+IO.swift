@@ -168,3 +168,20 @@ extension UtilityTable {
                      actionParams: actionParams)
     }
 }
+
+extension UtilityTable {
+    /// Checks what `load` guarantees, for tables built in code: every row has one finite accuracy in [0, 1] and
+    /// one finite positive cost per action, and there is at least one row and one action.
+    public func validateShape() throws {
+        guard !rows.isEmpty, !actions.isEmpty else { throw TableError(.empty, "the table has no rows or no actions") }
+        for (i, row) in rows.enumerated() {
+            guard row.acc.count == actions.count, row.cost.count == actions.count else {
+                throw TableError(.actionMismatch, "row \(i) (\(row.id)) has \(row.acc.count) accuracies and "
+                    + "\(row.cost.count) costs for \(actions.count) actions")
+            }
+            guard row.acc.allSatisfy({ $0 >= 0 && $0 <= 1 }), row.cost.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw TableError(.badValue, "row \(i) (\(row.id)) has an accuracy outside [0, 1] or a non-positive cost")
+            }
+        }
+    }
+}

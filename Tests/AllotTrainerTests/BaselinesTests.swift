@@ -63,3 +63,13 @@ import AllotTrainer
         }
     }
 }
+
+@Test func raggedTablesGetAnErrorNotATrap() throws {
+    let ragged = UtilityTable(actions: ["a", "b"], rows: [TableRow(id: "1", text: nil, acc: [1], cost: [1, 2])])
+    #expect(throws: TableError.self) { try Baselines.bestFixed(ragged, budget: 1.5) }
+    #expect(throws: TableError.self) { try Baselines.random(ragged, budget: 1.5) }
+    #expect(throws: TableError.self) { try Baselines.promptLength(ragged, budget: 1.5) }
+    let s = Solver(table: ragged)  // the solver only considers actions a row has
+    #expect(s.policy(lambda: 0) == [0])
+    #expect(Solver.evaluate(ragged, [1]).accuracy == 0)
+}
