@@ -1,6 +1,0 @@
-import Testing
-@testable import AllotTrainer
-
-@Test func AllotTrainerBuilds() {
-    #expect(Bool(true))
-}
