@@ -19,12 +19,19 @@ public struct TableRow: Sendable, Equatable {
 }
 
 /// A utility table: the action names (in order) and its rows.
+///
+/// Loaded tables order their actions by mean cost ascending, ties by name (UTF-8 byte order): see
+/// docs/table-format.md.
 public struct UtilityTable: Sendable, Equatable {
     public var actions: [String]
     public var rows: [TableRow]
+    /// Runtime parameters of each action, as canonical JSON object text (sorted keys), from the actions file.
+    /// Actions without an entry have none; `[:]` when no actions file was given.
+    public var actionParams: [String: String]
 
-    public init(actions: [String], rows: [TableRow]) {
+    public init(actions: [String], rows: [TableRow], actionParams: [String: String] = [:]) {
         self.actions = actions
         self.rows = rows
+        self.actionParams = actionParams
     }
 }
