@@ -1,0 +1,50 @@
+/// Per-thread buffers for one decision, allocated once, so a request allocates nothing.
+///
+/// After `Policy.decide`, `utilities`, `costs` (and `features`) hold this request's values, e.g. for an
+/// `explain` reply.
+public struct DecisionScratch: Sendable {
+    public var features: [Float]
+    public var codes: [UInt8]
+    public var utilities: [Double]
+    public var costs: [Double]
+    public var signals: [Float]
+
+    public init(policy: Policy) {
+        features = [Float](repeating: 0, count: policy.featureCount)
+        codes = [UInt8](repeating: 0, count: policy.featureCount)
+        utilities = [Double](repeating: 0, count: policy.actionCount)
+        costs = [Double](repeating: 0, count: policy.actionCount)
+        signals = [Float](repeating: .nan, count: policy.model.features.signals.count)
+    }
+}
+
+extension Policy {
+    /// extract → bin → evaluate every head → choose, into `scratch` (made for this policy). Returns the action.
+    ///
+    /// `signals` aligned with `model.features.signals` (NaN = missing); `nil` reads `scratch.signals`, which the
+    /// caller fills (reset to NaN) per request.
+    public func decide(
+        text: UnsafeBufferPointer<UInt8>?, signals: UnsafeBufferPointer<Float>? = nil, lambda: Double,
+        mix: Double = 0, draw: Double = 1, scratch: inout DecisionScratch
+    ) -> Int {
+        if let signals {
+            scratch.features.withUnsafeMutableBufferPointer { f in
+                extractor.extract(text: text, signals: signals, into: f)
+            }
+        } else {
+            scratch.signals.withUnsafeBufferPointer { s in
+                scratch.features.withUnsafeMutableBufferPointer { extractor.extract(text: text, signals: s, into: $0) }
+            }
+        }
+        scratch.features.withUnsafeBufferPointer { f in
+            scratch.codes.withUnsafeMutableBufferPointer { c in
+                scratch.utilities.withUnsafeMutableBufferPointer { u in
+                    scratch.costs.withUnsafeMutableBufferPointer { evaluate(features: f, codes: c, utilities: u, costs: $0) }
+                }
+            }
+        }
+        return scratch.utilities.withUnsafeBufferPointer { u in
+            scratch.costs.withUnsafeBufferPointer { Policy.choose(utilities: u, costs: $0, lambda: lambda, mix: mix, draw: draw) }
+        }
+    }
+}

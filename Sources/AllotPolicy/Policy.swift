@@ -1,0 +1,113 @@
+import AllotModel
+
+/// The λ-aware decision: per-action predicted utility `u_a(x)` and cost `c_a(x)`, then
+/// `a*(x) = argmax_a u_a(x) − λ·c_a(x)`.
+///
+/// For each `x` the chosen cost is non-increasing in λ (if `a` beats `b` at λ and `c_a < c_b`, it still beats `b` at
+/// any larger λ), so the mean cost `C(λ)` is a non-increasing step function, and a budget `B` strictly inside a
+/// step is met by mixing the two policies adjacent to the breakpoint λ*: `π⁻` (λ just below λ*, ties resolved
+/// to the costlier action) with probability `p`, `π⁺` (ties to the cheaper action) otherwise, where
+/// `p = (B − C(π⁺)) / (C(π⁻) − C(π⁺))` is the model's `LambdaPoint.mix`.
+public struct Policy: Sendable {
+    public let model: AllotModelFile
+    public let extractor: FeatureExtractor
+    /// Lower bound of each action's predicted cost: `1e-3 · meanCost` (a cost head may predict ≤ 0 far out).
+    let costFloor: [Double]
+
+    public var actionCount: Int { model.actions.count }
+    public var featureCount: Int { extractor.count }
+
+    /// Validates that the extractor, bins, heads and actions line up, so `evaluate` never reads out of bounds.
+    public init(model: AllotModelFile) throws(PolicyError) {
+        let fx = try FeatureExtractor(spec: model.features)
+        try Self.validate(model, featureCount: fx.count)
+        self.model = model
+        self.extractor = fx
+        self.costFloor = model.actions.map { 1e-3 * $0.meanCost }
+    }
+
+    /// Predicts every action's utility and cost for one feature vector, binning it once. No allocation.
+    ///
+    /// `codes` needs `featureCount` bytes, `utilities` and `costs` `actionCount` doubles each. A predicted cost
+    /// that is not finite becomes the action's mean cost; one below `1e-3 · meanCost` is raised to it.
+    public func evaluate(
+        features: UnsafeBufferPointer<Float>, codes: UnsafeMutableBufferPointer<UInt8>,
+        utilities: UnsafeMutableBufferPointer<Double>, costs: UnsafeMutableBufferPointer<Double>
+    ) {
+        precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
+        precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
+        model.bins.codes(features, into: codes)
+        let c = UnsafeBufferPointer(codes)
+        for a in 0..<actionCount {
+            utilities[a] = Double(model.utility[a].predict(codes: c))
+            let mean = model.actions[a].meanCost
+            if let head = model.cost[a] {
+                let p = Double(head.predict(codes: c))
+                costs[a] = p.isFinite ? Swift.max(p, costFloor[a]) : mean
+            } else {
+                costs[a] = mean
+            }
+        }
+    }
+
+    /// Array form of `evaluate` (allocates; for tools and tests).
+    public func evaluate(features: [Float]) -> (utilities: [Double], costs: [Double]) {
+        var codes = [UInt8](repeating: 0, count: featureCount)
+        var u = [Double](repeating: 0, count: actionCount)
+        var c = [Double](repeating: 0, count: actionCount)
+        var f = features
+        if f.count < featureCount { f += [Float](repeating: .nan, count: featureCount - f.count) }
+        f.withUnsafeBufferPointer { fb in
+            codes.withUnsafeMutableBufferPointer { cb in
+                u.withUnsafeMutableBufferPointer { ub in
+                    c.withUnsafeMutableBufferPointer { evaluate(features: fb, codes: cb, utilities: ub, costs: $0) }
+                }
+            }
+        }
+        return (u, c)
+    }
+
+    /// The decision at price `lambda`: the action maximising `u_a − λ·c_a`.
+    ///
+    /// Scores within a relative `1e-9` of the best are ties (so the offline λ*, computed as a ratio, reproduces the
+    /// breakpoint despite rounding). Among tied actions `π⁺` takes the cheapest (then the lowest index) and `π⁻`
+    /// the costliest (then the lowest index); the result is `π⁻` when `draw < mix`, else `π⁺`. With `mix = 0`
+    /// (the default) the cheaper action always wins a tie. `draw` is a uniform number in [0, 1) from a seeded
+    /// generator (`SplitMix64.nextUnit`). NaN utilities or costs lose to any number.
+    @inlinable
+    public static func choose(
+        utilities: UnsafeBufferPointer<Double>, costs: UnsafeBufferPointer<Double>, lambda: Double,
+        mix: Double = 0, draw: Double = 1
+    ) -> Int {
+        let n = Swift.min(utilities.count, costs.count)
+        guard n > 0 else { return 0 }
+        var best = -Double.infinity
+        for a in 0..<n {
+            let s = utilities[a] - lambda * costs[a]
+            if s > best { best = s }
+        }
+        guard best.isFinite else {  // λ or predictions out of range: the cheapest action is the safe answer
+            var cheapest = 0
+            for a in 1..<n where costs[a] < costs[cheapest] { cheapest = a }
+            return cheapest
+        }
+        let tol = 1e-9 * Swift.max(1, Swift.abs(best))
+        var cheap = -1, dear = -1
+        for a in 0..<n {
+            let s = utilities[a] - lambda * costs[a]
+            guard s >= best - tol else { continue }
+            if cheap < 0 || costs[a] < costs[cheap] { cheap = a }
+            if dear < 0 || costs[a] > costs[dear] { dear = a }
+        }
+        return draw < mix ? dear : cheap
+    }
+
+    /// Array form of `choose`.
+    public static func choose(
+        utilities: [Double], costs: [Double], lambda: Double, mix: Double = 0, draw: Double = 1
+    ) -> Int {
+        utilities.withUnsafeBufferPointer { u in
+            costs.withUnsafeBufferPointer { choose(utilities: u, costs: $0, lambda: lambda, mix: mix, draw: draw) }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+/// The dense part of extractor allot-text v1 and the n-gram hashing, in one pass over the UTF-8 bytes.
+///
+/// Tokens are maximal runs of ASCII letters (lowercased; they are the "words") and maximal numbers (digits with
+/// inner `,` or `.` before a digit), which all become the token `#`. Word n-grams of 1...ngramMax consecutive
+/// tokens are hashed with FNV-1a 64 over the tokens joined by one space and counted in bucket `hash % buckets`.
+enum TextFeatures {
+    /// Dense feature names, in vector order. Every one is a count except `mean_word_len`.
+    static let names: [String] = [
+        "bytes", "chars", "tokens_approx", "words", "digits", "numbers", "max_int_digits", "decimals",
+        "operators", "equals", "fractions", "latex_commands", "latex_dollars", "money", "percents",
+        "question_marks", "sentences", "how_many", "wh_words", "quantity_words", "unit_words", "capitalized_words",
+        "mean_word_len", "max_word_len", "commas", "brackets", "newlines", "non_ascii_chars",
+    ]
+
+    @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    /// Counts into `dense` (28 floats, zeroed by the caller) and `buckets` (zeroed; may be empty).
+    static func scan(
+        _ t: UnsafeBufferPointer<UInt8>, keywords: KeywordTable, ngramMax: Int,
+        dense: UnsafeMutableBufferPointer<Float>, buckets: UnsafeMutableBufferPointer<Float>
+    ) {
+        let n = t.count
+        var chars = 0, tokens = 0, words = 0, letters = 0, maxWord = 0, capitalized = 0
+        var digits = 0, numbers = 0, maxIntDigits = 0, decimals = 0
+        var operators = 0, equals = 0, fractions = 0, latex = 0, latexDollars = 0, money = 0, percents = 0
+        var questionMarks = 0, sentences = 0, howMany = 0, wh = 0, quantity = 0, unit = 0
+        var commas = 0, brackets = 0, newlines = 0, nonASCII = 0
+        var content = false  // non-space text since the last sentence terminator
+        var prevHow = false
+
+        // Hashes of the 1-, 2- and 3-grams ending at the previous token, and how many of them exist.
+        var g1: UInt64 = 0, g2: UInt64 = 0, g3: UInt64 = 0
+        var have = 0
+        let bucketCount = UInt64(buckets.count)
+        @inline(__always) func count(_ h: UInt64) {
+            buckets[Int(truncatingIfNeeded: h % bucketCount)] += 1
+        }
+        @inline(__always) func emit(_ h1: UInt64, _ h2: UInt64, _ h3: UInt64, _ h4: UInt64) {
+            if bucketCount > 0 {
+                count(h1)
+                if ngramMax >= 2 && have >= 1 { count(h2) }
+                if ngramMax >= 3 && have >= 2 { count(h3) }
+                if ngramMax >= 4 && have >= 3 { count(h4) }
+            }
+            g3 = h3
+            g2 = h2
+            g1 = h1
+            if have < 3 { have &+= 1 }
+        }
+        @inline(__always) func starts() -> (FNV1a, FNV1a, FNV1a, FNV1a) {
+            var h2 = FNV1a(g1), h3 = FNV1a(g2), h4 = FNV1a(g3)
+            h2.add(0x20)
+            h3.add(0x20)
+            h4.add(0x20)
+            return (FNV1a(), h2, h3, h4)
+        }
+
+        var i = 0
+        while i < n {
+            let b = t[i]
+            if isLetter(b) {
+                var (h1, h2, h3, h4) = starts()
+                let start = i
+                while i < n && isLetter(t[i]) {
+                    let c = t[i] | 0x20
+                    h1.add(c)
+                    h2.add(c)
+                    h3.add(c)
+                    h4.add(c)
+                    i &+= 1
+                }
+                let len = i &- start
+                chars &+= len
+                words &+= 1
+                letters &+= len
+                tokens &+= 1 &+ (len &- 1) / 6
+                if len > maxWord { maxWord = len }
+                if b < 0x61 { capitalized &+= 1 }
+                let cls = keywords.lookup(h1.value)
+                if cls.contains(.wh) { wh &+= 1 }
+                if cls.contains(.quantity) { quantity &+= 1 }
+                if cls.contains(.unit) { unit &+= 1 }
+                if prevHow && cls.contains(.manyMuch) { howMany &+= 1 }
+                prevHow = cls.contains(.how)
+                content = true
+                emit(h1.value, h2.value, h3.value, h4.value)
+                continue
+            }
+            if isDigit(b) {
+                prevHow = false
+                let start = i
+                var intDigits = 0, fraction = false, separators = 0
+                while i < n {
+                    let c = t[i]
+                    if isDigit(c) {
+                        digits &+= 1
+                        if !fraction && !(c == 0x30 && intDigits == 0) { intDigits &+= 1 }
+                    } else if (c == 0x2C || c == 0x2E) && i &+ 1 < n && isDigit(t[i &+ 1]) {
+                        if c == 0x2E {
+                            if fraction { break }
+                            fraction = true
+                        }
+                        separators &+= 1
+                    } else {
+                        break
+                    }
+                    i &+= 1
+                }
+                let len = i &- start
+                chars &+= len
+                numbers &+= 1
+                if fraction { decimals &+= 1 }
+                if intDigits > maxIntDigits { maxIntDigits = intDigits }
+                tokens &+= (len &- separators &+ 2) / 3 &+ separators
+                content = true
+                var (h1, h2, h3, h4) = starts()
+                h1.add(0x23)
+                h2.add(0x23)
+                h3.add(0x23)
+                h4.add(0x23)
+                emit(h1.value, h2.value, h3.value, h4.value)
+                continue
+            }
+            let next: UInt8 = i &+ 1 < n ? t[i &+ 1] : 0
+            let prev: UInt8 = i > 0 ? t[i &- 1] : 0
+            i &+= 1
+            if b >= 0x80 {
+                if b & 0xC0 != 0x80 {
+                    chars &+= 1
+                    nonASCII &+= 1
+                    tokens &+= 1
+                    content = true
+                }
+                if b == 0xC3 && (next == 0x97 || next == 0xB7) { operators &+= 1 }  // × ÷
+                continue
+            }
+            chars &+= 1
+            if isSpace(b) {
+                if b == 0x0A { newlines &+= 1 }
+                continue
+            }
+            tokens &+= 1
+            prevHow = false
+            switch b {
+            case 0x2E, 0x21, 0x3F:  // . ! ?
+                if b == 0x3F { questionMarks &+= 1 }
+                if next == 0 || isSpace(next) || next == 0x22 || next == 0x29 {
+                    if content { sentences &+= 1 }
+                    content = false
+                }
+                continue
+            case 0x2B, 0x2A, 0x5E, 0x3C, 0x3E:  // + * ^ < >
+                operators &+= 1
+            case 0x3D:  // =
+                operators &+= 1
+                equals &+= 1
+            case 0x2D:  // - (not inside a hyphenated word)
+                if !(isLetter(prev) && isLetter(next)) { operators &+= 1 }
+            case 0x2F:  // /
+                operators &+= 1
+                if isDigit(prev) && isDigit(next) { fractions &+= 1 }
+            case 0x25: percents &+= 1
+            case 0x5C: if isLetter(next) { latex &+= 1 }
+            case 0x24: if isDigit(next) { money &+= 1 } else { latexDollars &+= 1 }
+            case 0x28, 0x29, 0x5B, 0x5D, 0x7B, 0x7D: brackets &+= 1
+            case 0x2C: commas &+= 1
+            default: break
+            }
+            content = true
+        }
+        if content { sentences &+= 1 }
+
+        dense[0] = Float(n)
+        dense[1] = Float(chars)
+        dense[2] = Float(tokens)
+        dense[3] = Float(words)
+        dense[4] = Float(digits)
+        dense[5] = Float(numbers)
+        dense[6] = Float(maxIntDigits)
+        dense[7] = Float(decimals)
+        dense[8] = Float(operators)
+        dense[9] = Float(equals)
+        dense[10] = Float(fractions)
+        dense[11] = Float(latex)
+        dense[12] = Float(latexDollars)
+        dense[13] = Float(money)
+        dense[14] = Float(percents)
+        dense[15] = Float(questionMarks)
+        dense[16] = Float(sentences)
+        dense[17] = Float(howMany)
+        dense[18] = Float(wh)
+        dense[19] = Float(quantity)
+        dense[20] = Float(unit)
+        dense[21] = Float(capitalized)
+        dense[22] = words > 0 ? Float(letters) / Float(words) : 0
+        dense[23] = Float(maxWord)
+        dense[24] = Float(commas)
+        dense[25] = Float(brackets)
+        dense[26] = Float(newlines)
+        dense[27] = Float(nonASCII)
+    }
+}

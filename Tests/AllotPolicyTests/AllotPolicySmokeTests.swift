@@ -1,6 +1,0 @@
-import Testing
-@testable import AllotPolicy
-
-@Test func AllotPolicyBuilds() {
-    #expect(Bool(true))
-}

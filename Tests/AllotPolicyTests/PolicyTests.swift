@@ -1,0 +1,132 @@
+import AllotModel
+import AllotPolicy
+import Foundation
+import Testing
+
+@Test func rejectsModelsThatDoNotLineUp() throws {
+    var rng = SplitMix64(seed: 1)
+    let good = TestModels.model(&rng)
+    _ = try Policy(model: good)
+
+    var m = good
+    m.bins.edges.removeLast()
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+    m = good
+    m.utility.removeLast()
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+    m = good
+    m.utility[0].splitFeatures[0] = UInt16(TestModels.featureCount)
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+    m = good
+    m.utility[1].leaves.removeLast()
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+    m = good
+    m.utility[1].depths[0] = 11
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+    m = good
+    m.actions[2].meanCost = 0
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+    m = good
+    m.bins.edges[3] = [1, 1]
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+    m = good
+    m.lambdaTable.reverse()
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+    m = good
+    m.features.extractor = "nope"
+    #expect(throws: PolicyError.self) { try Policy(model: m) }
+}
+
+@Test func evaluateMatchesTheHeadsAndFloorsCosts() throws {
+    var rng = SplitMix64(seed: 2)
+    var model = TestModels.model(&rng, costHeads: false)
+    // A cost head that predicts negative costs everywhere gets floored to 1e-3 · meanCost.
+    model.cost[3] = Head.quantize(base: -50, trees: [])
+    let policy = try Policy(model: model)
+    let f = TestModels.features(&rng)
+    let (u, c) = policy.evaluate(features: f)
+    var codes = [UInt8](repeating: 0, count: f.count)
+    f.withUnsafeBufferPointer { fb in codes.withUnsafeMutableBufferPointer { model.bins.codes(fb, into: $0) } }
+    for a in 0..<4 {
+        let expected = codes.withUnsafeBufferPointer { model.utility[a].predict(codes: $0) }
+        #expect(u[a] == Double(expected))
+    }
+    #expect(c[0] == 1 && c[1] == 2 && c[2] == 4)
+    #expect(c[3] == 8e-3)
+}
+
+@Test func chooseTieBreaksTowardCheaperThenLowerIndex() {
+    #expect(Policy.choose(utilities: [0.5, 0.5], costs: [2, 1], lambda: 0) == 1)
+    #expect(Policy.choose(utilities: [0.5, 0.5, 0.5], costs: [1, 1, 3], lambda: 0) == 0)
+    // At the breakpoint λ* = Δu/Δc the two are tied: π⁺ (cheaper) by default, π⁻ (costlier) when draw < mix.
+    let u = [0.3, 0.7], c = [1.0, 5.0]
+    let lam = (u[1] - u[0]) / (c[1] - c[0])
+    #expect(Policy.choose(utilities: u, costs: c, lambda: lam) == 0)
+    #expect(Policy.choose(utilities: u, costs: c, lambda: lam, mix: 0.4, draw: 0.39) == 1)
+    #expect(Policy.choose(utilities: u, costs: c, lambda: lam, mix: 0.4, draw: 0.41) == 0)
+    #expect(Policy.choose(utilities: u, costs: c, lambda: lam * 0.99, mix: 0, draw: 0.5) == 1)
+    // NaN predictions lose; an infinite price takes the cheapest action.
+    #expect(Policy.choose(utilities: [.nan, 0.1], costs: [1, 2], lambda: 0) == 1)
+    #expect(Policy.choose(utilities: [0.9, 0.1, 0.2], costs: [3, 2, 4], lambda: .infinity) == 1)
+    #expect(Policy.choose(utilities: [Double](), costs: [], lambda: 1) == 0)
+}
+
+@Test(arguments: [3, 4, 5, 6])
+func costIsNonIncreasingInLambdaAndZeroIsUtilityArgmax(seed: UInt64) throws {
+    var rng = SplitMix64(seed: seed)
+    let policy = try Policy(model: TestModels.model(&rng))
+    let lambdas = [0.0] + (0..<60).map { 1e-4 * pow(2, Double($0) / 4) }
+    for _ in 0..<200 {
+        let (u, c) = policy.evaluate(features: TestModels.features(&rng))
+        let zero = Policy.choose(utilities: u, costs: c, lambda: 0)
+        #expect(u[zero] == u.max())
+        #expect(u.indices.allSatisfy { u[$0] < u[zero] || c[$0] >= c[zero] })
+        var last = Double.infinity
+        var lastExpected = Double.infinity
+        for lam in lambdas {
+            let a = Policy.choose(utilities: u, costs: c, lambda: lam)
+            #expect(c[a] <= last)
+            last = c[a]
+            // With mixing the expected cost (1-p)·c(π⁺) + p·c(π⁻) is non-increasing too.
+            let hi = Policy.choose(utilities: u, costs: c, lambda: lam, mix: 1, draw: 0)
+            let expected = 0.7 * c[a] + 0.3 * c[hi]
+            #expect(expected <= lastExpected + 1e-12)
+            #expect(c[hi] >= c[a])
+            lastExpected = expected
+        }
+    }
+}
+
+@Test func decideWithScratchEqualsTheSteps() throws {
+    var rng = SplitMix64(seed: 7)
+    let policy = try Policy(model: TestModels.model(&rng))
+    var scratch = DecisionScratch(policy: policy)
+    for text in ["How many eggs does she sell?", "", "Let $x = \\frac{1}{2}$. Find x."] {
+        let f = policy.extractor.extract(text: text, signals: ["probe": 3])
+        let (u, c) = policy.evaluate(features: f)
+        for lam in [0.0, 0.01, 0.1] {
+            let expected = Policy.choose(utilities: u, costs: c, lambda: lam)
+            scratch.signals[0] = 3
+            let got = Array(text.utf8).withUnsafeBufferPointer {
+                policy.decide(text: $0, lambda: lam, scratch: &scratch)
+            }
+            #expect(got == expected)
+            #expect(scratch.utilities == u && scratch.costs == c)
+        }
+    }
+}
+
+@Test func splitMixIsReproducibleAndUniform() {
+    var a = SplitMix64(seed: 42), b = SplitMix64(seed: 42)
+    var sum = 0.0
+    for _ in 0..<10_000 {
+        let x = a.nextUnit()
+        #expect(x == b.nextUnit())
+        #expect(x >= 0 && x < 1)
+        sum += x
+    }
+    #expect(abs(sum / 10_000 - 0.5) < 0.02)
+    // Reference value of SplitMix64 seeded with 0 (from the published C implementation).
+    var z = SplitMix64(seed: 0)
+    #expect(z.next() == 0xe220_a839_7b1d_cdaf)
+}
