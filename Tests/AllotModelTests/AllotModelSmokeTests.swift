@@ -1,6 +1,0 @@
-import Testing
-@testable import AllotModel
-
-@Test func AllotModelBuilds() {
-    #expect(Bool(true))
-}
