@@ -24,7 +24,8 @@ package struct GBDTModel: Sendable, Equatable {
     package func shrunk(toward mean: Double, alpha: Double) -> GBDTModel {
         if alpha <= 0 { return GBDTModel(base: Float(mean), trees: []) }
         let trees = self.trees.map { t in
-            FloatTree(features: t.features, thresholds: t.thresholds, leaves: t.leaves.map { Float(alpha * Double($0)) })
+            FloatTree(features: t.features, thresholds: t.thresholds,
+                      leaves: t.leaves.map { Float(alpha * Double($0)) })
         }
         return GBDTModel(base: Float(alpha * Double(base) + (1 - alpha) * mean), trees: trees)
     }

@@ -70,7 +70,9 @@ package struct GBDTClassifier: Sendable, Equatable {
                 bestRounds = rounds
             }
         }
-        return GBDTClassifier(classes: (0..<k).map { GBDTModel(base: bases[$0], trees: Array(trees[$0].prefix(bestRounds))) })
+        return GBDTClassifier(classes: (0..<k).map {
+            GBDTModel(base: bases[$0], trees: Array(trees[$0].prefix(bestRounds)))
+        })
     }
 
     static func softmax(_ f: [Double]) -> [Double] {
