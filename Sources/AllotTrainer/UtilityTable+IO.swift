@@ -141,3 +141,30 @@ package func jsonString(_ s: String) -> String {
     }
     return out + "\""
 }
+
+extension UtilityTable {
+    /// The same table with its actions in the canonical order: mean cost ascending, ties by name (UTF-8 bytes).
+    public func sortedByMeanCost() -> UtilityTable {
+        let mean = meanCost
+        let order = actions.indices.sorted { a, b in
+            mean[a] != mean[b] ? mean[a] < mean[b] : Array(actions[a].utf8).lexicographicallyPrecedes(actions[b].utf8)
+        }
+        var t = self
+        t.actions = order.map { actions[$0] }
+        t.rows = rows.map { r in
+            var r = r
+            r.acc = order.map { r.acc[$0] }
+            r.cost = order.map { r.cost[$0] }
+            return r
+        }
+        return t
+    }
+}
+
+extension UtilityTable {
+    /// The rows at `indices` (in that order), same actions and params: a cross-validation fold.
+    public func subset(_ indices: [Int]) -> UtilityTable {
+        UtilityTable(actions: actions, rows: indices.compactMap { rows.indices.contains($0) ? rows[$0] : nil },
+                     actionParams: actionParams)
+    }
+}

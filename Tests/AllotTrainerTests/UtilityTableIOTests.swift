@@ -15,6 +15,12 @@ import AllotTrainer
         #expect(t.meanCost[0] == (10 + 12 + 8.5) / 3)
     }
 
+    @Test func subsetKeepsActionsAndOrder() throws {
+        let t = try UtilityTable.load(path: TestPaths.fixture("tiny.jsonl"), actionsFile: TestPaths.fixture("tiny.actions.json"))
+        let s = t.subset([2, 0, 7])
+        #expect(s.rows.map(\.id) == ["q3", "q1"] && s.actions == t.actions && s.actionParams == t.actionParams)
+    }
+
     @Test func tiesInMeanCostBreakByName() throws {
         let t = try UtilityTable.parse(Data(#"{"id":"a","acc":{"zz":0,"aa":1},"cost":{"zz":5,"aa":5}}"#.utf8))
         #expect(t.actions == ["aa", "zz"])
@@ -97,7 +103,7 @@ import AllotTrainer
         }
     }
 
-    @Test(arguments: ["gsm8k-ladder", "gsm8k-cascade", "math-l5-qwen"])
+    @Test(arguments: ["gsm8k-ladder", "gsm8k-cascade", "math-l5-qwen", "gsm8k-gpt3-verifier"])
     func committedTablesLoad(_ name: String) throws {
         let t = try UtilityTable.load(path: TestPaths.data("\(name).jsonl"), actionsFile: TestPaths.data("\(name).actions.json"))
         #expect(t.rows.count == (name.hasPrefix("gsm8k") ? 1319 : 721))
