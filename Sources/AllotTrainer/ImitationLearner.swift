@@ -22,17 +22,13 @@ package struct ImitationLearner: Sendable {
         self.learner = learner
     }
 
-    /// Oracle labels at `lambda`.
-    package func labels(lambda: Double) -> [Int] {
-        learner.oracle.decisions(lambda: lambda)
-    }
-
-    package func crossValidate(budgetIndices: [Int], oracleAt: [EvalCurve.Point]) -> [Result] {
+    /// Cross-validates one classifier per budget in `budgetIndices`, trained on `labels[budget index]`.
+    package func crossValidate(budgetIndices: [Int], labels: [[Int]]) -> [Result] {
         let d = learner.d
         let k = learner.options.folds
         let params = learner.options.imitationParams
         let seed = learner.options.seed
-        let labelSets = budgetIndices.map { labels(lambda: oracleAt[$0].upperLambda) }
+        let labelSets = budgetIndices.map { labels[$0] }
         let jobs = LearnParallel.map(budgetIndices.count * k) { job in
             let b = job / k
             let fold = job % k

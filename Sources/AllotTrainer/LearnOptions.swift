@@ -14,6 +14,8 @@ package struct LearnOptions: Sendable {
     package var alphas: [Double] = [1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05, 0]
     /// Interior budgets of the grid (geometric between the cheapest and costliest action's mean cost).
     package var budgetCount = 10
+    /// Explicit budgets instead of the grid (`allot eval --budgets`).
+    package var budgetList: [Double]? = nil
     /// The imitation learner's parameters (a softmax classifier on the oracle's labels).
     package var imitationParams = GBDTParameters(depth: 3, learningRate: 0.15, maxTrees: 60, l2: 5, minLeaf: 20,
                                                  featureFraction: 0.5, earlyStopping: 10)

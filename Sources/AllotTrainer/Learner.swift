@@ -34,8 +34,8 @@ package struct Learner: Sendable {
         self.d = d
         self.options = options
         folds = d.folds(options.folds, seed: options.seed)
-        budgets = LearnOptions.budgets(low: d.meanCost.min() ?? 0, high: d.meanCost.max() ?? 0,
-                                       count: options.budgetCount)
+        budgets = options.budgetList ?? LearnOptions.budgets(low: d.meanCost.min() ?? 0,
+                                                             high: d.meanCost.max() ?? 0, count: options.budgetCount)
         oracle = EvalCurve(oracle: d.table)
         fixed = Learner.fixedCurve(d)
     }
@@ -47,6 +47,33 @@ package struct Learner: Sendable {
         return EvalCurve(score: Array(repeating: d.meanAccuracy, count: n),
                          predictedCost: Array(repeating: d.meanCost, count: n),
                          acc: d.table.rows.map(\.acc), cost: d.table.rows.map(\.cost))
+    }
+
+    /// The best fixed allocation at `budget` (the trainer's `Baselines.bestFixed`), as a matched point.
+    package func bestFixed(budget: Double) -> EvalCurve.Point {
+        guard let r = try? Baselines.bestFixed(d.table, budget: budget) else { return fixed.match(budget: budget) }
+        return EvalCurve.Point(lambda: 0, mix: 0, lowerLambda: 0, upperLambda: 0, meanCost: r.meanCost,
+                               accuracy: r.accuracy)
+    }
+
+    /// The exact oracle (the trainer's `Solver`) at every budget, and its labels for imitation (the policy its
+    /// mixture plays more often).
+    package func oracleSolutions() -> (points: [EvalCurve.Point], labels: [[Int]]) {
+        let solver = Solver(table: d.table)
+        var points: [EvalCurve.Point] = []
+        var labels: [[Int]] = []
+        for b in budgets {
+            if let s = try? solver.solve(budget: b) {
+                points.append(EvalCurve.Point(lambda: s.lambda, mix: s.mix, lowerLambda: s.lambda,
+                                              upperLambda: s.lambda, meanCost: s.meanCost, accuracy: s.accuracy))
+                labels.append(s.labels)
+            } else {
+                let p = oracle.match(budget: b)
+                points.append(p)
+                labels.append(oracle.decisions(lambda: p.upperLambda))
+            }
+        }
+        return (points, labels)
     }
 
     package func rows(inFold k: Int) -> [Int] { (0..<d.rowCount).filter { folds[$0] == k } }
@@ -85,8 +112,8 @@ package struct Learner: Sendable {
 
     /// Runs the whole pipeline.
     package func run() -> LearnResult {
-        let fixedAt = budgets.map { fixed.match(budget: $0) }
-        let oracleAt = budgets.map { oracle.match(budget: $0) }
+        let fixedAt = budgets.map { bestFixed(budget: $0) }
+        let (oracleAt, oracleLabels) = oracleSolutions()
         let oof = crossValidate(grid: options.grid)
 
         var candidates: [LearnCandidate] = []
@@ -111,10 +138,10 @@ package struct Learner: Sendable {
         // How often the held-out policy picks the oracle's action at λ*.
         let shippedCurve = best.alpha > 0 ? oof[best.grid].curve(d, alpha: best.alpha) : fixed
         let agreement = budgets.indices.map { b in
-            shippedCurve.agreement(at: best.points[b], with: oracle.decisions(lambda: oracleAt[b].upperLambda))
+            shippedCurve.agreement(at: best.points[b], with: oracleLabels[b])
         }
         let imitation = ImitationLearner(learner: self).crossValidate(
-            budgetIndices: options.imitationBudgets ?? Array(budgets.indices), oracleAt: oracleAt)
+            budgetIndices: options.imitationBudgets ?? Array(budgets.indices), labels: oracleLabels)
 
         return LearnResult(
             budgets: budgets, fixed: fixedAt, oracle: oracleAt, policy: best.points, unshrunk: unshrunk.points,
