@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AllotJSONTests", dependencies: ["AllotJSON"]),
-        .testTarget(name: "AllotModelTests", dependencies: ["AllotModel", "AllotJSON"]),
+        .testTarget(name: "AllotModelTests", dependencies: ["AllotModel", "AllotJSON"], exclude: ["Fixtures"]),
         .testTarget(name: "AllotPolicyTests", dependencies: ["AllotPolicy", "AllotModel"], exclude: ["Fixtures"]),
         .testTarget(name: "AllotServerTests", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "AllotJSON"]),
         .testTarget(name: "AllotTrainerTests", dependencies: ["AllotTrainer", "AllotPolicy", "AllotModel"], exclude: ["Fixtures"]),
