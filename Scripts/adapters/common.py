@@ -338,9 +338,12 @@ class Runner:
     needs `default_model`, `check_model(model)` and `generate(prompt, model, max_tokens, temperature, seed)`.
     """
 
-    def __init__(self, client, backend, params_billion=None, sample_temperature=0.7, seed=0, max_tokens=512,
-                 parallel=1, answer_mode="number", warn=None):
+    def __init__(self, client, backend, params_billion=None, sample_temperature=0.7, seed=0, max_tokens=1024,
+                 parallel=1, answer_mode="number", warn=None, template=None):
         self.client = client
+        # The prompt sent to the model: the template with `{question}` replaced (e.g. the evaluation's prompt the
+        # model file was trained on); allotd always routes the bare question, as in training.
+        self.template = template
         self.backend = backend
         self.params_billion = params_billion or {}
         self.sample_temperature = sample_temperature
@@ -388,12 +391,15 @@ class Runner:
         reported, so the budget stays honest, and the error is raised."""
         meter = self.meter()
         started = time.monotonic()
+        question = prompt
+        if self.template is not None:
+            prompt = self.template.replace("{question}", question)
         used = []  # every completion to bill, probe included
         probe = None
         if self.probe is not None:
             probe = self._run_probe(prompt, meter, used)
             signals = {**probe["signals"], **(signals or {})}
-        decision = self.client.route(prompt, signals)
+        decision = self.client.route(question, signals)
         ticket = decision.get("ticket")
         plan = None
         try:
@@ -542,8 +548,10 @@ def base_parser(description, default_url):
     ap.add_argument("--temperature", type=float, default=0.7, help="sampling temperature when an action "
                     "asks for several samples (one sample runs greedy) (default 0.7)")
     ap.add_argument("--seed", type=int, default=0, help="seed of sample i is SEED+i (default 0)")
-    ap.add_argument("--max-tokens", type=int, default=512, help="tokens per sample unless the action says "
-                    "(default 512)")
+    ap.add_argument("--max-tokens", type=int, default=1024, help="tokens per sample unless the action says "
+                    "(default 1024)")
+    ap.add_argument("--template", metavar="FILE", help="prompt template: the file's text with {question} "
+                    "replaced by the prompt (allotd still routes the bare prompt)")
     ap.add_argument("--parallel", type=int, default=1, help="samples in flight at once (default 1)")
     ap.add_argument("--answer", choices=("number", "text"), default="number",
                     help="what the vote compares: the last number (math), or the whole text")
@@ -632,10 +640,19 @@ def run_cli(ap, make_backend, argv=None):
             prompt = args.prompt if args.prompt not in (None, "-") else sys.stdin.read()
             if not prompt.strip():
                 raise AdapterError("usage", "the prompt is empty")
+        template = None
+        if args.template:
+            try:
+                with open(args.template, encoding="utf-8") as f:
+                    template = f.read()
+            except OSError as e:
+                raise AdapterError("usage", f"cannot read --template {args.template}: {e.strerror or e}") from e
+            if "{question}" not in template:
+                raise AdapterError("usage", f"--template {args.template} has no {{question}} placeholder")
         backend = make_backend(args)
         with AllotClient(args.socket, timeout=30.0) as client:
             runner = Runner(client, backend, params_billion, args.temperature, args.seed, args.max_tokens,
-                            args.parallel, args.answer, warn)
+                            args.parallel, args.answer, warn, template)
             if args.prompts:
                 print(json.dumps(_run_batch(runner, items, signals), separators=(",", ":")))
                 return EXIT_OK

@@ -287,6 +287,12 @@ class RunnerTests(unittest.TestCase):
         self.assertEqual(client.reports, [("1", float(r["tokens"]["total"]))])
         self.assertEqual(client.routes, [(PROMPT, {"probe": 1.0})])
 
+    def test_a_template_wraps_the_prompt_but_allotd_routes_the_question(self):
+        client = StubClient({})
+        common.Runner(client, LlamaServerBackend(self.small.url), template="Q: {question}\nA (JSON):").run(PROMPT)
+        self.assertEqual(self.small.posts("/completion")[0]["prompt"], f"Q: {PROMPT}\nA (JSON):")
+        self.assertEqual(client.routes[0][0], PROMPT)
+
     def test_one_sample_runs_greedy(self):
         r = common.Runner(StubClient({}), LlamaServerBackend(self.small.url)).run(PROMPT)
         self.assertEqual(self.small.posts("/completion")[0]["temperature"], 0.0)
@@ -494,6 +500,12 @@ class NoDaemonTests(unittest.TestCase):
         p = run_script("llama_server.py", "--socket", "/nonexistent.sock", "-", stdin="  \n")
         self.assertEqual(p.returncode, common.EXIT_USAGE)
         self.assertIn("the prompt is empty", p.stderr)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as t:
+            t.write("Answer this: (no placeholder)")
+            t.flush()
+            p = run_script("llama_server.py", "--socket", "/nonexistent.sock", "--template", t.name, PROMPT)
+        self.assertEqual(p.returncode, common.EXIT_USAGE)
+        self.assertIn("no {question} placeholder", p.stderr)
 
 
 def allotd_unavailable():
