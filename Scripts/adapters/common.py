@@ -409,10 +409,11 @@ class Runner:
             if plan.verifier is not None:
                 self._warn_once(f"action {decision.get('action')!r}: no {plan.verifier} verifier here; "
                                 "its samples are majority-voted instead")
-            if plan.keeps_probe_answer and probe is not None:
-                model, temperature, completions = plan.answer_from, 0.0, [probe["completions"][plan.answer_from]]
-            else:
-                model = plan.escalate or plan.model or self.backend.default_model
+            kept = probe["completions"].get(plan.answer_from) if probe and plan.keeps_probe_answer else None
+            if kept is not None:
+                model, temperature, completions = plan.answer_from, 0.0, [kept]
+            else:  # a model to run (escalation, or a probe answer this runner did not probe for)
+                model = plan.escalate or plan.model or plan.answer_from or self.backend.default_model
                 self.backend.check_model(model)
                 meter.check([model], {model: plan.params_b})
                 if plan.temperature is not None:
