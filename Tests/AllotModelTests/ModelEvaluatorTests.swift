@@ -39,3 +39,15 @@ import Testing
         #expect(throws: ModelFileError.self) { try ModelEvaluator(m) }
     }
 }
+
+extension ModelEvaluatorTests {
+    @Test func modelWithoutFeaturesPredictsBases() throws {
+        var m = TestModels.small()
+        m.bins = FeatureBins(edges: [])
+        m.utility = m.utility.map { Head(base: $0.base, scale: 1, depths: [], splitFeatures: [], splitThresholds: [], leaves: []) }
+        let ev = try ModelEvaluator(m)
+        let (u, c) = ev.evaluate(codes: [])
+        #expect(u == m.utility.map(\.base))
+        #expect(c == m.actions.map { Float($0.meanCost) })
+    }
+}
