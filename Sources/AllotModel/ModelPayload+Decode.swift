@@ -102,34 +102,23 @@ extension ModelPayload {
 
     static func decodeBins(_ r: inout ByteReader) throws(ModelFileError) -> FeatureBins {
         let n = try r.count("feature count", max: Swift.min(maxFeatures, r.remaining))
-        let countsAt = try r.take(n, "edge counts")
-        var total = 0
-        for f in 0..<n {
-            let k = Int(r.bytes[countsAt + f])
-            guard k <= FeatureBins.maxEdges else {
-                throw r.error(.outOfRange, "feature \(f) has \(k) edges, at most \(FeatureBins.maxEdges)",
-                              at: countsAt + f)
-            }
-            total += k
-        }
-        let planes = try r.take(4 * total, "bin edges")
         var edges: [[Float]] = []
         edges.reserveCapacity(n)
-        var i = 0
         for f in 0..<n {
-            let k = Int(r.bytes[countsAt + f])
+            let countAt = r.position
+            let k = Int(try r.u8("edge count of feature \(f)"))
+            guard k <= FeatureBins.maxEdges else {
+                throw r.error(.outOfRange, "feature \(f) has \(k) edges, at most \(FeatureBins.maxEdges)", at: countAt)
+            }
             var e: [Float] = []
             e.reserveCapacity(k)
-            for _ in 0..<k {
-                var bits: UInt32 = 0
-                for p in 0..<4 { bits |= UInt32(r.bytes[planes + p * total + i]) << (8 * p) }
-                let x = Float(bitPattern: bits)
-                guard x.isFinite else { throw r.error(.outOfRange, "an edge of feature \(f) is not finite", at: planes + i) }
+            for i in 0..<k {
+                let at = r.position
+                let x = try r.finiteF32("edge \(i) of feature \(f)")
                 guard e.last.map({ $0 < x }) ?? true else {
-                    throw r.error(.outOfRange, "edges of feature \(f) are not strictly increasing", at: planes + i)
+                    throw r.error(.outOfRange, "edges of feature \(f) are not strictly increasing", at: at)
                 }
                 e.append(x)
-                i += 1
             }
             edges.append(e)
         }

@@ -54,13 +54,12 @@ package enum ModelPayload {
                 w.f64(a.meanCost)
             }
         }
-        // Edge counts, then every edge's f32 bits as four byte planes (low bytes first): exponents and high
-        // mantissas of nearby edges repeat, which deflate finds only when they sit together.
         section(.bins) { w in
             w.varint(UInt64(m.bins.edges.count))
-            for e in m.bins.edges { w.u8(UInt8(e.count)) }
-            let all = m.bins.edges.joined().map(\.bitPattern)
-            for plane in 0..<4 { for b in all { w.u8(UInt8(truncatingIfNeeded: b >> (8 * plane))) } }
+            for e in m.bins.edges {
+                w.u8(UInt8(e.count))
+                for x in e { w.f32(x) }
+            }
         }
         section(.heads) { w in
             w.varint(UInt64(m.utility.count))
