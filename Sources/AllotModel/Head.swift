@@ -22,18 +22,18 @@ public struct FeatureBins: Sendable, Equatable {
         return edges[feature].withUnsafeBufferPointer { e in UInt8(truncatingIfNeeded: Self.below(x, e) &+ 1) }
     }
 
-    /// `#{i : e[i] < x}` for strictly increasing `e`, by a branch-free binary search: the comparisons depend on
-    /// the data, so branches would mispredict about half the time; conditional moves do not.
+    /// `#{i : e[i] < x}` for strictly increasing `e`: a binary search with one exit test per halving.
     @inlinable @inline(__always)
     static func below(_ x: Float, _ e: UnsafeBufferPointer<Float>) -> Int {
         var n = e.count
-        guard n > 0, var p = e.baseAddress else { return 0 }
+        guard n > 0, let base = e.baseAddress else { return 0 }
+        var p = base
         while n > 1 {
             let half = n >> 1
             p = p[half] < x ? p + half : p
             n &-= half
         }
-        return (p - e.baseAddress!) &+ (p[0] < x ? 1 : 0)
+        return (p - base) &+ (p[0] < x ? 1 : 0)
     }
 
     /// Bins a whole feature vector into `codes` (same length as `values`).
