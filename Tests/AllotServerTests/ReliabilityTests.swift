@@ -8,7 +8,7 @@ import Testing
 struct ReliabilityTests {
     /// Files that pass the SHA-256 and CRC-32 checks but lie about or blow up their payload, and one over the
     /// 64 MiB file cap: each reload is refused with a reason, under load, and no request fails.
-    @Test func bombAndOversizedModelsAtReloadAreRejectedUnderLoad() async throws {
+    @Test func bombAndOversizedModelsAtReloadAreRejectedUnderLoad() throws {
         let dir = Daemon.tempDir()
         let model = dir + "/m.allot"
         try TestModel.write(to: model, version: 3)
@@ -31,17 +31,9 @@ struct ReliabilityTests {
             // declares a ratio deflate cannot reach
             ("bomb-ratio", try wrap([0x78, 0x9c, 0x03, 0x00], inflatedSize: 1 << 20), "impossible"),
         ]
-        let stop = Flag()
-        let load = Task.detached { () throws -> (Int, Int) in
-            let c = try Client(path: d.socket)
-            var ok = 0
-            var failed = 0
-            while !stop.isSet {
-                let r = try c.call(#"{"op":"route","text":"under reload","signals":{"probe_agree":0}}"#)
-                if r["ok"] as? Bool == true { ok += 1 } else { failed += 1 }
-            }
-            return (ok, failed)
-        }
+        // A thread, not a task: blocking calls on the 2-thread cooperative pool starve under a parallel run.
+        let load = LoadThread(socket: d.socket)
+        load.waitForFirstReply()
         let admin = try Client(path: d.socket, timeout: 30)
         for (name, bytes, reason) in cases {
             try bytes.write(to: URL(fileURLWithPath: model))
@@ -60,8 +52,8 @@ struct ReliabilityTests {
         close(fd)
         let big = try admin.call(#"{"op":"reload","id":"oversized"}"#)
         #expect(((big["error"] as? [String: Any])?["message"] as? String)?.contains("limit") == true)
-        stop.set()
-        let (ok, failed) = try await load.value
+        let (ok, failed, error) = load.stop()
+        #expect(error == nil)
         #expect(failed == 0)
         #expect(ok > 0)
         #expect(d.stderr.components(separatedBy: "event=reload ok=false").count - 1 == cases.count + 1)
@@ -77,6 +69,7 @@ struct ReliabilityTests {
         let d = try Daemon(args: ["--model", dir + "/m.allot", "--max-connections", "8"], dir: dir)
         let good = try Client(path: d.socket)
         #expect(try good.call(#"{"op":"hello"}"#)["ok"] as? Bool == true)
+        usleep(300_000)  // let the daemon retire the probe connection of waitUntilListening (it holds a slot)
         var slow: [Client] = []
         for _ in 0..<7 {
             let c = try Client(path: d.socket)
@@ -150,5 +143,53 @@ struct ReliabilityTests {
             return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
         }
         return -1
+    }
+}
+
+/// One client routing in a loop on its own thread until stopped.
+final class LoadThread: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var ok = 0
+    private var failed = 0
+    private var error: String?
+    private var stopping = false
+    private var done = false
+
+    init(socket: String) {
+        let thread = Thread { [self] in run(socket) }
+        thread.start()
+    }
+
+    private func run(_ socket: String) {
+        do {
+            let c = try Client(path: socket)
+            while !lock.withLock({ stopping }) {
+                let r = try c.call(#"{"op":"route","text":"under reload","signals":{"probe_agree":0}}"#)
+                lock.withLock {
+                    if r["ok"] as? Bool == true { ok += 1 } else { failed += 1 }
+                    lock.broadcast()
+                }
+            }
+        } catch {
+            lock.withLock { self.error = "\(error)" }
+        }
+        lock.withLock {
+            done = true
+            lock.broadcast()
+        }
+    }
+
+    func waitForFirstReply() {
+        lock.withLock {
+            while ok + failed == 0 && !done { lock.wait() }
+        }
+    }
+
+    func stop() -> (ok: Int, failed: Int, error: String?) {
+        lock.withLock {
+            stopping = true
+            while !done { lock.wait() }
+            return (ok, failed, error)
+        }
     }
 }
