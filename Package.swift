@@ -54,3 +54,17 @@ for target in package.targets where target.type != .system && !target.name.hasPr
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings
 }
+
+// --- Fuzz targets (issue 7; owned by the reliability work): only when ALLOT_FUZZ is set, so normal builds and
+// CI never see them. Scripts/fuzz sets it and builds with -sanitize=fuzzer,address.
+if Context.environment["ALLOT_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "FuzzSupport", dependencies: ["AllotModel", "AllotPolicy"], path: "Fuzz/support"),
+        .executableTarget(
+            name: "FuzzRequest", dependencies: ["AllotServer", "AllotJSON", "AllotPolicy", "AllotModel", "FuzzSupport"],
+            path: "Fuzz/request", exclude: ["corpus"]),
+        .executableTarget(
+            name: "FuzzModelReader", dependencies: ["AllotModel", "AllotPolicy", "FuzzSupport"],
+            path: "Fuzz/model", exclude: ["corpus"]),
+    ]
+}

@@ -4,7 +4,8 @@
 /// `k_t` in `0...15` (the one minimising its bits); a leaf is coded as `z >> k` one-bits, a zero-bit, then the
 /// low `k` bits of `z`, least significant first; when `z >> k >= escapeRun`, as `escapeRun` one-bits then all
 /// 16 bits of `z`. Bits fill bytes from the least significant bit; the last byte is padded with zero bits.
-/// Decoding is canonical: an escape for a small `z`, a non-zero pad or a wrong byte count is an error.
+/// Given the `k`s, decoding is canonical: an escape for a small `z`, a non-zero pad or a wrong byte count is an
+/// error.
 enum LeafCoder {
     static let escapeRun = 24
 

@@ -117,7 +117,12 @@ public struct ModelEvaluator: Sendable {
     /// `codes` holds at least `featureCount` bin codes (`FeatureBins.codes`); both are preconditions.
     public func evaluate(codes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>) {
         precondition(codes.count >= featureCount && out.count >= 2 * actionCount, "codes or output too short")
-        guard let c = codes.baseAddress, let o = out.baseAddress else { return }
+        guard let o = out.baseAddress else { return }  // no actions: nothing to write
+        guard let c = codes.baseAddress else {
+            // Empty codes (a model without features): any non-empty buffer will do, no split reads it.
+            [UInt8(0)].withUnsafeBufferPointer { evaluate(codes: $0, into: out) }
+            return
+        }
         for slot in 0..<(2 * actionCount) { o[slot] = 0 }
         withUnsafeTemporaryAllocation(of: SIMD16<UInt8>.self, capacity: Swift.max(1, chunkFeatures.count)) { answers in
             chunkFeatures.withUnsafeBufferPointer { cf in

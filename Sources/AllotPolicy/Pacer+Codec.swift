@@ -17,7 +17,9 @@ extension Pacer {
             w.f64(r)
             w.f64(t)
         }
-        for v in [config.gain, config.maxStep, config.maxCostFactor, config.reservationTTL] { w.f64(v) }
+        for v in [config.gain, config.boostScale, config.maxBoost, config.maxStep, config.maxCostFactor, config.reservationTTL] {
+            w.f64(v)
+        }
         w.count(config.maxOutstanding)
         w.u8(config.expectedRequestRate == nil ? 0 : 1)
         w.f64(config.expectedRequestRate ?? 0)
@@ -84,6 +86,8 @@ extension Pacer {
         }
         var config = PacerConfig(budget: budget)
         config.gain = try r.finite()
+        config.boostScale = try r.finite()
+        config.maxBoost = try r.finite()
         config.maxStep = try r.finite()
         config.maxCostFactor = try r.finite()
         config.reservationTTL = try r.finite()

@@ -105,16 +105,31 @@ public struct Pacer: Sendable {
         }
     }
 
+    /// Relative deviation of the window's spend from the budget (0 until the window holds a tenth of its span).
+    func windowDeviation(at t: Double) -> Double {
+        switch config.budget {
+        case .window(let b, let n):
+            guard requests.filled * 10 >= n else { return 0 }
+            return requests.mean / b - 1
+        case .rate(let r, let horizon):
+            guard t - start >= horizon / 10 else { return 0 }
+            let span = Swift.min(horizon, t - start)
+            return times.totals(at: t).cost / (r * span) - 1
+        }
+    }
+
     mutating func advance(_ now: Double) -> Double {
         if now.isFinite && now > lastNow { lastNow = now }
         return lastNow
     }
 
     /// Applies one relative error `e` to `x`, at most `maxStep` at a time, with anti-windup at the range ends.
-    mutating func step(_ e: Double) {
+    mutating func step(_ e: Double, at t: Double) {
         guard e.isFinite else { return }
         let span = xMax - xMin
-        carry = Swift.max(-span, Swift.min(span, carry + config.gain * e))
+        let w = windowDeviation(at: t) / config.boostScale
+        let gain = config.gain * Swift.min(config.maxBoost, 1 + w * w)
+        carry = Swift.max(-span, Swift.min(span, carry + gain * e))
         let s = Swift.max(-config.maxStep, Swift.min(config.maxStep, carry))
         carry -= s
         let next = x + s

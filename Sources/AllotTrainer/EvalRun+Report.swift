@@ -41,6 +41,13 @@ extension EvalRun {
         x.map { String(format: "%.1f", $0 * 100) } ?? "–"
     }
 
+    /// The imitation learner's accuracy, with its mean cost when it spends less than the budget.
+    private func imitationCell(_ r: Row) -> String {
+        guard let i = r.imitation else { return "–" }
+        let under = i.point.meanCost < r.budget * 0.995
+        return pct(i.point.accuracy) + (under ? " (spends \(Int(i.point.meanCost.rounded())))" : "")
+    }
+
     /// A Markdown table of the results (for the terminal and docs/results.md).
     package var markdownTable: String {
         let unit = model.info.costUnit
@@ -49,7 +56,7 @@ extension EvalRun {
         s += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for r in rows {
             s += "| \(Int(r.budget.rounded())) | \(pct(r.fixed)) | \(pct(r.random)) | \(pct(r.length)) | "
-                + "\(pct(r.imitation?.point.accuracy)) | **\(pct(r.policy.accuracy))** | "
+                + imitationCell(r) + " | **\(pct(r.policy.accuracy))** | "
                 + (r.gain.map { String(format: "%+.1f%%", $0 * 100) } ?? "–") + " | "
                 + (r.gapClosed.map { String(format: "%.0f%%", $0 * 100) } ?? "–") + " | "
                 + "\(pct(r.oracle.accuracy)) | \(pct(r.agreement))% | \(pct(r.shipped.accuracy)) |\n"
@@ -61,10 +68,10 @@ extension EvalRun {
     package var plot: PlotSVG {
         let pts = { (f: (Row) -> (Double, Double)?) in rows.compactMap(f).map { (x: $0.0, y: $0.1 * 100) } }
         let series = [
-            PlotSVG.Series(name: "oracle (hindsight)", color: "#9e9e9e", dashed: true,
-                           points: pts { ($0.oracle.meanCost, $0.oracle.accuracy) }),
             PlotSVG.Series(name: "policy (held out)", color: "#1565c0", width: 3,
                            points: pts { ($0.policy.meanCost, $0.policy.accuracy) }),
+            PlotSVG.Series(name: "oracle (hindsight)", color: "#9e9e9e", dashed: true,
+                           points: pts { ($0.oracle.meanCost, $0.oracle.accuracy) }),
             PlotSVG.Series(name: "imitation (held out)", color: "#ef6c00",
                            points: pts { r in r.imitation.map { ($0.point.meanCost, $0.point.accuracy) } }),
             PlotSVG.Series(name: "best fixed", color: "#212121",

@@ -39,6 +39,38 @@ package struct EvalRun: Sendable {
     package var actionAccuracy: [Double]
     package var seconds: Double
 
+    /// The evaluation of a model `learn` has just built: its held-out figures are reused, not recomputed
+    /// (`reproduce` relies on this to stay fast); only the baselines and the in-sample score are computed.
+    package static func from(_ run: LearnRun, table path: String) throws -> EvalRun {
+        let start = Date()
+        let r = run.result
+        let policy = try Policy(model: run.package.model)
+        let imitation = r.imitation.count == r.budgets.count ? r.imitation : []
+        let rows = assemble(run.data, policy: policy, budgets: r.budgets, heldOut: r.policy, agreement: r.agreement,
+                            imitation: imitation, oracle: r.oracle)
+        return EvalRun(model: run.package.model, table: path, folds: run.recipe.folds, alpha: r.alpha,
+                       params: r.params, rows: rows, actionAccuracy: run.data.meanAccuracy,
+                       seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Rows from held-out points, adding the baselines and the shipped file's in-sample score.
+    static func assemble(_ d: LearnData, policy: Policy, budgets: [Double], heldOut: [EvalCurve.Point],
+                         agreement: [Double], imitation: [ImitationLearner.Result],
+                         oracle: [EvalCurve.Point]) -> [Row] {
+        let table = d.table
+        let served = d.features.map { policy.evaluate(features: $0) }
+        let shipped = EvalCurve(score: served.map(\.utilities), predictedCost: served.map(\.costs),
+                                acc: table.rows.map(\.acc), cost: table.rows.map(\.cost))
+        return budgets.enumerated().map { b, budget in
+            Row(budget: budget,
+                fixed: (try? Baselines.bestFixed(table, budget: budget))?.accuracy,
+                random: (try? Baselines.random(table, budget: budget))?.accuracy,
+                length: (try? Baselines.promptLength(table, budget: budget))?.accuracy,
+                imitation: b < imitation.count ? imitation[b] : nil, policy: heldOut[b],
+                shipped: shipped.match(budget: budget), oracle: oracle[b], agreement: agreement[b])
+        }
+    }
+
     package static func run(table path: String, actions: String?, model bytes: [UInt8], budgets: [Double]?,
                             folds: Int?) throws -> EvalRun {
         let start = Date()
@@ -57,27 +89,19 @@ package struct EvalRun: Sendable {
         options.folds = folds ?? card.folds
         options.seed = card.seed
         options.grid = [card.params]
+        options.costParams = card.costParams
+        options.imitationParams = card.imitationParams
         options.budgetList = budgets
         let learner = Learner(d, options: options)
         let (oracleAt, labels) = learner.oracleSolutions()
         let heldOut = card.alpha > 0 ? learner.crossValidate(grid: [card.params])[0].curve(d, alpha: card.alpha)
             : learner.fixed
-        let served = features.map { policy.evaluate(features: $0) }
-        let shipped = EvalCurve(score: served.map(\.utilities), predictedCost: served.map(\.costs),
-                                acc: table.rows.map(\.acc), cost: table.rows.map(\.cost))
         let imitation = ImitationLearner(learner: learner).crossValidate(
             budgetIndices: Array(learner.budgets.indices), labels: labels)
-
-        let rows = learner.budgets.enumerated().map { b, budget in
-            let p = heldOut.match(budget: budget)
-            return Row(
-                budget: budget,
-                fixed: (try? Baselines.bestFixed(table, budget: budget))?.accuracy,
-                random: (try? Baselines.random(table, budget: budget))?.accuracy,
-                length: (try? Baselines.promptLength(table, budget: budget))?.accuracy,
-                imitation: imitation[b], policy: p, shipped: shipped.match(budget: budget), oracle: oracleAt[b],
-                agreement: heldOut.agreement(at: p, with: labels[b]))
-        }
+        let points = learner.budgets.map { heldOut.match(budget: $0) }
+        let agreement = learner.budgets.indices.map { heldOut.agreement(at: points[$0], with: labels[$0]) }
+        let rows = assemble(d, policy: policy, budgets: learner.budgets, heldOut: points, agreement: agreement,
+                            imitation: imitation, oracle: oracleAt)
         return EvalRun(model: model, table: path, folds: options.folds, alpha: card.alpha, params: card.params,
                        rows: rows, actionAccuracy: d.meanAccuracy, seconds: Date().timeIntervalSince(start))
     }
@@ -86,6 +110,8 @@ package struct EvalRun: Sendable {
 /// The training settings `allot learn` stored in a model's card JSON (defaults when absent).
 struct EvalCardSettings {
     var params = LearnOptions.defaultGrid[0]
+    var costParams = LearnOptions().costParams
+    var imitationParams = LearnOptions().imitationParams
     var alpha = 1.0
     var folds = 5
     var seed: UInt64 = 1
@@ -99,17 +125,24 @@ struct EvalCardSettings {
         let cv = card["cross_validation"] as? [String: Any]
         if let f = number(cv, "folds"), f >= 2, f <= 100 { folds = Int(f) }
         if let s = number(cv, "seed"), s >= 0, s < 9e15 { seed = UInt64(s) }
-        let p = card["params"] as? [String: Any]
+        Self.read(card["params"] as? [String: Any], into: &params)
+        Self.read(card["cost_params"] as? [String: Any], into: &costParams)
+        Self.read(card["imitation_params"] as? [String: Any], into: &imitationParams)
+    }
+
+    private static func read(_ p: [String: Any]?, into params: inout GBDTParameters) {
+        func number(_ key: String) -> Double? { (p?[key] as? NSNumber)?.doubleValue }
         func int(_ key: String, _ range: ClosedRange<Int>) -> Int? {
-            number(p, key).flatMap { $0.isFinite && range.contains(Int($0)) ? Int($0) : nil }
+            number(key).flatMap { $0.isFinite && Double(range.lowerBound) <= $0 && $0 <= Double(range.upperBound)
+                ? Int($0) : nil }
         }
         if let v = int("depth", 1...Head.maxDepth) { params.depth = v }
-        if let v = number(p, "learning_rate") { params.learningRate = v }
+        if let v = number("learning_rate"), v > 0, v <= 1 { params.learningRate = v }
         if let v = int("max_trees", 1...10_000) { params.maxTrees = v }
-        if let v = number(p, "l2") { params.l2 = v }
+        if let v = number("l2"), v >= 0, v.isFinite { params.l2 = v }
         if let v = int("min_leaf", 1...1_000_000) { params.minLeaf = v }
-        if let v = number(p, "row_fraction") { params.rowFraction = v }
-        if let v = number(p, "feature_fraction") { params.featureFraction = v }
+        if let v = number("row_fraction"), v > 0, v <= 1 { params.rowFraction = v }
+        if let v = number("feature_fraction"), v > 0, v <= 1 { params.featureFraction = v }
         if let v = int("early_stopping", 0...10_000) { params.earlyStopping = v }
     }
 }

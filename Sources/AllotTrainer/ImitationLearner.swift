@@ -1,9 +1,11 @@
 /// The paper's own learner, for comparison: a softmax classifier of boosted trees that imitates the oracle's
 /// action `a*(x) = argmax_a acc(x,a) − λ*·cost(x,a)` at a budget's `λ*`.
 ///
-/// Held out by the same folds as the policy. To compare at matched mean cost, its class probabilities are priced
-/// like utilities, `argmax_a p_a(x) − μ·c̄_a`, with `μ` (either sign: a classifier may under-spend) and a mix
-/// found so the realised mean cost is the budget.
+/// Held out by the same folds as the policy. To compare at matched mean cost, its class probabilities
+/// are priced like utilities, `argmax_a p_a(x) − μ·c̄_a` with `μ ≥ 0` and a mix, so a classifier that
+/// over-spends is brought down to the budget. One that under-spends at `μ = 0` (its own argmax) is reported at its
+/// own, lower, mean cost: buying costlier actions with a negative price would skip straight to the costliest one
+/// and only add noise.
 package struct ImitationLearner: Sendable {
     package let learner: Learner
 
@@ -55,7 +57,7 @@ package struct ImitationLearner: Sendable {
             let argmax = curve.decisions(lambda: 0)
             let hits = zip(argmax, labelSets[b]).filter { $0 == $1 }.count
             return Result(budget: learner.budgets[index],
-                          point: curve.match(budget: learner.budgets[index], allowNegative: true),
+                          point: curve.match(budget: learner.budgets[index]),
                           argmaxAccuracy: plain.accuracy, argmaxCost: plain.meanCost,
                           labelAccuracy: Double(hits) / Double(Swift.max(d.rowCount, 1)))
         }

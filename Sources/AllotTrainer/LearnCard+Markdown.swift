@@ -47,14 +47,18 @@ extension LearnCard {
         s += "Accuracy at matched mean cost on prompts each model never saw. *Fixed* is the best fixed allocation "
             + "(one action for all, or two adjacent ones mixed to hit the budget); *oracle* picks per prompt with "
             + "hindsight (an upper bound, not reachable); *imitation* is the paper's classifier trained on the "
-            + "oracle's labels at λ*; *agreement* is how often the policy picks the oracle's action.\n\n"
+            + "oracle's labels at λ* (where it spends less than the budget even at its own argmax, its lower mean "
+            + "cost is shown); *agreement* is how often the policy picks the oracle's action.\n\n"
         s += "| budget (\(unit)) | fixed | policy (shipped) | gain | gap closed | unshrunk policy | imitation "
             + "| oracle | oracle λ* | agreement |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         let imitation = Dictionary(r.imitation.map { ($0.budget, $0) }, uniquingKeysWith: { a, _ in a })
         for b in r.budgets.indices {
             s += "| \(fmt(r.budgets[b])) | \(pct(r.fixed[b].accuracy)) | \(pct(r.policy[b].accuracy)) | "
                 + "\(signedPct(r.gain(b))) | \(pct(r.gapClosed(b)))% | \(pct(r.unshrunk[b].accuracy)) | "
-                + (imitation[r.budgets[b]].map { pct($0.point.accuracy) } ?? "–") + " | "
+                + (imitation[r.budgets[b]].map {
+                    pct($0.point.accuracy) + ($0.point.meanCost < r.budgets[b] * 0.995
+                        ? " (spends \(fmt($0.point.meanCost)))" : "")
+                } ?? "–") + " | "
                 + "\(pct(r.oracle[b].accuracy)) | \(String(format: "%.4g", r.oracle[b].lambda)) | "
                 + "\(pct(r.agreement[b]))% |\n"
         }

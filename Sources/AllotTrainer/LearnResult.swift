@@ -14,6 +14,9 @@ package struct LearnResult: Sendable {
     /// Shrinkage of the shipped heads toward the per-action means (`0`: the fixed allocation).
     package var alpha: Double
     package var unshrunkParams: GBDTParameters
+    /// The cost heads' and the imitation classifier's parameters (fixed, not searched).
+    package var costParams: GBDTParameters
+    package var imitationParams: GBDTParameters
     /// Final heads, fit on all rows and shrunk by `alpha`.
     package var heads: LearnHeads
     /// Every `(grid index, α, objective, admissible)` tried.

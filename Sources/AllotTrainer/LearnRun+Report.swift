@@ -10,6 +10,10 @@ extension LearnRun {
         pairs.append(("file_bytes", .number(Double(package.bytes.count))))
         pairs.append(("trees", .number(Double(result.heads.treeCount))))
         pairs.append(("train_seconds", .num(seconds, 2)))
+        pairs.append(("selection", .array(result.candidates.map { c in
+            .object([("setting", .number(Double(c.grid))), ("alpha", .num(c.alpha)),
+                     ("heldout_mean", .num(c.objective)), ("admissible", .bool(c.admissible))])
+        })))
         pairs.append(("lambda_table", .array(package.model.lambdaTable.map {
             .object([("budget", .num($0.budget, 2)), ("lambda", .number($0.lambda)), ("mix", .num($0.mix, 6))])
         })))

@@ -25,7 +25,28 @@ package struct LearnRun: Sendable {
             self.id = id
         }
 
-        var json: LearnJSON {
+        /// Reads a recipe back from a model's card JSON (`nil` when the card has none).
+        package init?(card text: String) {
+            guard let data = text.data(using: .utf8),
+                  let card = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let r = card["recipe"] as? [String: Any], let table = r["table"] as? String,
+                  let id = r["id"] as? String
+            else { return nil }
+            self.init(table: table, actions: r["actions"] as? String, id: id)
+            func number(_ key: String) -> Double? { (r[key] as? NSNumber)?.doubleValue }
+            func int<T: FixedWidthInteger>(_ key: String, _ fallback: T) -> T {
+                guard let v = number(key), v.isFinite, v == v.rounded(), let t = T(exactly: v) else { return fallback }
+                return t
+            }
+            version = int("version", version)
+            folds = int("folds", folds)
+            seed = int("seed", seed)
+            hashBuckets = int("hash_buckets", hashBuckets)
+            ngramMax = int("ngram_max", ngramMax)
+            createdAt = int("created_at", createdAt)
+        }
+
+        package var cardJSON: LearnJSON {
             .object([
                 ("table", .string(table)), ("actions", actions.map { .string($0) } ?? .null), ("id", .string(id)),
                 ("version", .number(Double(version))), ("folds", .number(Double(folds))),
@@ -44,9 +65,14 @@ package struct LearnRun: Sendable {
     package var seconds: Double
 
     /// Loads the table, extracts features with the serving extractor, learns, and packages the model.
-    package static func run(_ recipe: Recipe, options base: LearnOptions = LearnOptions()) throws -> LearnRun {
+    /// Relative paths in the recipe are resolved against `root` (the repository), and stored as given.
+    package static func run(_ recipe: Recipe, root: String? = nil, options base: LearnOptions = LearnOptions())
+        throws -> LearnRun
+    {
         let start = Date()
-        let table = try UtilityTable.load(path: recipe.table, actionsFile: recipe.actions)
+        let table = try UtilityTable.load(path: resolve(recipe.table, root), actionsFile: recipe.actions.map {
+            resolve($0, root)
+        })
         let signals = Array(Set(table.rows.flatMap { $0.signals.keys })).sorted()
         let spec = FeatureSpec(hashBuckets: recipe.hashBuckets, ngramMax: recipe.ngramMax, signals: signals)
         let extractor = try FeatureExtractor(spec: spec)
@@ -64,11 +90,16 @@ package struct LearnRun: Sendable {
             guard case .object(var pairs) = card.json(quantizationAgreement: p.quantizationAgreement) else {
                 return .null
             }
-            pairs.append(("recipe", recipe.json))
+            pairs.append(("recipe", recipe.cardJSON))
             return .object(pairs)
         }
         return LearnRun(recipe: recipe, result: result, package: package, data: d, card: card,
                         seconds: Date().timeIntervalSince(start))
+    }
+
+    package static func resolve(_ path: String, _ root: String?) -> String {
+        guard let root, !path.hasPrefix("/") else { return path }
+        return root + "/" + path
     }
 
     /// The cost unit named by the actions' params (`"cost_unit"`), else `"cost"`.

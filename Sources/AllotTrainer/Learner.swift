@@ -146,7 +146,8 @@ package struct Learner: Sendable {
         return LearnResult(
             budgets: budgets, fixed: fixedAt, oracle: oracleAt, policy: best.points, unshrunk: unshrunk.points,
             agreement: agreement, imitation: imitation, params: params, alpha: best.alpha,
-            unshrunkParams: options.grid[unshrunk.grid], heads: heads,
+            unshrunkParams: options.grid[unshrunk.grid], costParams: options.costParams,
+            imitationParams: options.imitationParams, heads: heads,
             candidates: candidates.map { ($0.grid, $0.alpha, $0.objective, $0.admissible) })
     }
 }

@@ -101,8 +101,8 @@ package struct PlotSVG: Sendable {
             + "\(Self.esc(xLabel))</text>\n"
         s += "<text transform=\"translate(18 \(f((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">"
             + "\(Self.esc(yLabel))</text>\n"
-        // Series.
-        for (i, sr) in series.enumerated() {
+        // Series, the first drawn last so it stays on top where lines coincide; legend in the given order.
+        for (i, sr) in series.enumerated().reversed() {
             let pts = sr.points.filter { $0.x > 0 }.sorted { $0.x < $1.x }
             let path = pts.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
             let dash = sr.dashed ? " stroke-dasharray=\"6 4\"" : ""
@@ -118,7 +118,9 @@ package struct PlotSVG: Sendable {
         }
         for m in marks where m.x > 0 {
             s += "<rect x=\"\(f(px(m.x) - 3.5))\" y=\"\(f(py(m.y) - 3.5))\" width=\"7\" height=\"7\" fill=\"#444\"/>\n"
-            s += "<text x=\"\(f(px(m.x) + 6))\" y=\"\(f(py(m.y) + 14))\" font-size=\"10\" fill=\"#444\">"
+            let nearRight = px(m.x) > right - 90
+            s += "<text x=\"\(f(px(m.x) + (nearRight ? -6 : 6)))\" y=\"\(f(py(m.y) + 14))\" font-size=\"10\" "
+                + "fill=\"#444\"\(nearRight ? " text-anchor=\"end\"" : "")>"
                 + "\(Self.esc(m.text))</text>\n"
         }
         return s + "</svg>\n"

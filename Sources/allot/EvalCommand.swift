@@ -46,7 +46,8 @@ enum EvalPNG {
         let cairo = "import sys, cairosvg; cairosvg.svg2png(url=sys.argv[1], write_to=sys.argv[2])"
         let tools = [("rsvg-convert", ["-o", png, svg]), ("convert", [svg, png]), ("python3", ["-c", cairo, svg, png])]
         for (tool, args) in tools {
-            for dir in ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"] {
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            for dir in path.split(separator: ":").map(String.init) {
                 let path = dir + "/" + tool
                 guard FileManager.default.isExecutableFile(atPath: path) else { continue }
                 let p = Process()

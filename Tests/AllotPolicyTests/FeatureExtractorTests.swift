@@ -37,7 +37,7 @@ private func realPrompts() throws -> [String] {
     var files = [here.appendingPathComponent("Fixtures/gsm8k-test-50.jsonl")]
     let data = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Models/data")
     if let names = try? FileManager.default.contentsOfDirectory(atPath: data.path) {
-        files += names.filter { $0.hasSuffix(".table.jsonl") }.sorted().map { data.appendingPathComponent($0) }
+        files += names.filter { $0.hasSuffix(".jsonl") }.sorted().map { data.appendingPathComponent($0) }
     }
     // Extra corpora (plain JSON Lines with "text" or "question"), e.g. the whole of GSM8K test.
     if let extra = ProcessInfo.processInfo.environment["ALLOT_FEATURE_CORPUS"] {

@@ -76,7 +76,7 @@ func corruptStatesAreRejected(budget: Budget) throws {
 @Test func aValidChecksumOverInconsistentContentIsStillRejected() throws {
     var bytes = try busyPacer(.window(meanCost: 4, requests: 300)).encode()
     // Set λ (the first f64 after the 4+2+4 header, 57 bytes of settings) to NaN and re-seal the checksum.
-    let at = 10 + 1 + 16 + 32 + 4 + 1 + 8
+    let at = 10 + 1 + 16 + 48 + 4 + 1 + 8
     for k in 0..<8 { bytes[at + k] = UInt8(truncatingIfNeeded: Double.nan.bitPattern >> (8 * UInt64(k))) }
     let sum = FNV1a.hash(bytes[0..<(bytes.count - 8)])
     for k in 0..<8 { bytes[bytes.count - 8 + k] = UInt8(truncatingIfNeeded: sum >> (8 * UInt64(k))) }

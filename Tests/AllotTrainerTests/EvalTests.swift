@@ -25,7 +25,6 @@ private func quickOptions() -> LearnOptions {
     o.grid = [GBDTParameters(depth: 2, learningRate: 0.1, maxTrees: 30, l2: 5, minLeaf: 10, earlyStopping: 10)]
     o.costParams = GBDTParameters(depth: 2, maxTrees: 10)
     o.imitationParams = GBDTParameters(depth: 2, learningRate: 0.2, maxTrees: 8, earlyStopping: 4)
-    o.imitationBudgets = [1]
     o.budgetCount = 4
     o.alphas = [1, 0.5, 0]
     return o
@@ -49,6 +48,13 @@ private func quickOptions() -> LearnOptions {
         #expect(row.oracle.accuracy >= fixed - 1e-9)
         #expect(try #require(row.random) <= fixed + 1e-9)
         #expect((0...1).contains(row.agreement))
+    }
+    // Reusing learn's held-out figures (what reproduce does) gives the same rows as recomputing them.
+    let reused = try EvalRun.from(learned, table: table)
+    for (a, b) in zip(eval.rows, reused.rows) {
+        #expect(a.policy.accuracy == b.policy.accuracy && a.oracle.accuracy == b.oracle.accuracy)
+        #expect(a.fixed == b.fixed && a.shipped.accuracy == b.shipped.accuracy && a.agreement == b.agreement)
+        #expect(a.imitation?.point.accuracy == b.imitation?.point.accuracy)
     }
     let json = eval.json.text
     #expect(json.contains("\"policy\":") && json.contains("\"shipped_in_sample\":"))
