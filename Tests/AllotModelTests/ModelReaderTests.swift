@@ -203,3 +203,14 @@ extension ModelReaderTests {
         do { _ = try ModelReader.decode(f) } catch { #expect(error.message.contains("cannot hold")) }
     }
 }
+
+extension ModelReaderTests {
+    @Test func paramsAcceptNestedJSONAndRejectTooDeepNesting() throws {
+        var m = model
+        m.actions[0].params = "{\"a\": [1, -2.5e-3, true, false, null, \"\\u00e9\\n\", {\"b\": {}}], \"c\": \"\u{1F4B0}\"}"
+        #expect(try ModelReader.decode(ModelWriter.encode(m)) == m)
+        m.actions[0].params = String(repeating: "{\"a\":", count: 100) + "1" + String(repeating: "}", count: 100)
+        #expect(code(try file(payload: ModelPayload.encode(m))) == .badString)
+        #expect(throws: ModelFileError.self) { try ModelWriter.encode(m) }
+    }
+}
