@@ -63,6 +63,8 @@ class AnswerTests(unittest.TestCase):
             "It is -7": "-7",
             "about 0.25 of them": "0.25",
             "First 3, then \\boxed{12} and 5 more words 7": "12",
+            '{"reasoning": "16 - 3 - 4 = 9 eggs, 9 * 2", "answer": "$18 per day"}': "18",
+            '{"answer": 1200.0, "reasoning": "so 7"}': "1200",
             "no digits here": None,
             "": None,
         }
@@ -93,6 +95,32 @@ class ParamsTests(unittest.TestCase):
                                  "params_b": 70})
         self.assertEqual((p.samples, p.model, p.max_tokens, p.temperature, p.params_b, p.ignored),
                          (4, "big", 256, 0.6, 70.0, {}))
+
+    def test_the_shipped_actions_files_are_understood(self):
+        data = os.path.join(REPO, "Models", "data")
+        files = [f for f in os.listdir(data) if f.endswith(".actions.json")] if os.path.isdir(data) else []
+        if not files:
+            self.skipTest(f"no actions files in {data}")
+        for name in files:
+            with open(os.path.join(data, name)) as f:
+                for action, params in json.load(f).items():
+                    plan = common.parse_params(params)
+                    self.assertEqual(plan.ignored, {}, f"{name} {action}")
+                    self.assertTrue(plan.model or plan.probe, f"{name} {action}: runs nothing")
+
+    def test_ladder_cascade_and_verifier_params(self):
+        p = common.parse_params({"model": "google/gemma-2-2b-it", "params_b": 2.61, "tier": "device",
+                                 "zeroeval_name": "gemma-2-2b-it", "cost_unit": "GFLOP"})
+        self.assertEqual((p.model, p.params_b, p.probe, p.ignored), ("google/gemma-2-2b-it", 2.61, None, {}))
+        p = common.parse_params({"probe": ["a", "b"], "escalate": None, "cost_unit": "GFLOP"})
+        self.assertEqual((p.probe, p.answer_from, p.keeps_probe_answer), (["a", "b"], "b", True))
+        p = common.parse_params({"probe": ["a", "b"], "answer_from": "a", "escalate": "c", "params_b": 9.2})
+        self.assertEqual((p.answer_from, p.escalate, p.keeps_probe_answer), ("a", "c", False))
+        p = common.parse_params({"model": "GPT-3 6B fine-tuned", "samples": 100, "verifier": "6B"})
+        self.assertEqual((p.samples, p.verifier), (100, "6B"))
+        for bad in ({"probe": []}, {"probe": "a"}, {"probe": ["a"], "answer_from": "z"}, {"escalate": 3}):
+            with self.assertRaises(common.AdapterError, msg=repr(bad)):
+                common.parse_params(bad)
 
     def test_defaults_aliases_and_json_text(self):
         p = common.parse_params(None)
