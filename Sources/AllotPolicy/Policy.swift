@@ -104,7 +104,8 @@ public struct Policy: Sendable {
             return cheapest
         }
         let tol = 1e-9 * Swift.max(1, Swift.abs(best))
-        var cheap = -1, dear = -1
+        var cheap = -1
+        var dear = -1
         for a in 0..<n {
             let s = utilities[a] - lambda * costs[a]
             guard s >= best - tol else { continue }
