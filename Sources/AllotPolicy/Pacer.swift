@@ -11,8 +11,9 @@ import AllotModel
 ///
 /// (`w`: the window's relative deviation from the budget; rate budgets use `e = (c − R·Δt)/B`). Summing with a
 /// constant gain, `x_T − x_0 = η · (S_T − B·T)/B` while λ stays inside its range: the whole-stream mean-cost
-/// error is `(x_T − x_0)/(η·T)` and a window of `n` requests is off by `(x_end − x_start)/(η·n)`, so bounding how far λ moves bounds every window's error. One event moves `x` by at
-/// most `maxStep` (the rest is carried, not lost) and one request counts at most `maxCostFactor · B`.
+/// error is `(x_T − x_0)/(η·T)` and a window of `n` requests is off by `(x_end − x_start)/(η·n)`, so bounding how
+/// far λ moves bounds every window's error. One event moves `x` by at most `maxStep` (the rest is carried, not
+/// lost) and one request counts at most `maxCostFactor · B`.
 public struct Pacer: Sendable {
     public internal(set) var config: PacerConfig
     var x: Double
