@@ -35,7 +35,8 @@ public struct PacerConfig: Sendable, Equatable {
     public static let rateBuckets = 64
 
     public init(
-        budget: Budget, gain: Double = 0.05, boostScale: Double = 0.03, maxBoost: Double = 4, maxStep: Double = 0.25, maxCostFactor: Double = 100,
+        budget: Budget, gain: Double = 0.08, boostScale: Double = 0.03, maxBoost: Double = 4, maxStep: Double = 0.25,
+        maxCostFactor: Double = 100,
         reservationTTL: Double = 60, maxOutstanding: Int = 4096, expectedRequestRate: Double? = nil
     ) {
         self.budget = budget

@@ -6,12 +6,14 @@ import AllotModel
 /// Update rule (exponentiated dual ascent; `docs/pacing.md` has the argument). With `x = log λ`, per-request budget
 /// `B` (window budgets; `R / r̂` for rate budgets at the observed request rate `r̂`) and each spend event `c`:
 ///
-///     x ← clamp(x + η · e, log λ_min, log λ_max),   e = (c − B)/B at reserve,   e = (actual − estimate)/B at settle
+///     x ← clamp(x + η_t · e, log λ_min, log λ_max)
+///     e = (c − B)/B at reserve,  e = (actual − estimate)/B at settle,  η_t = η · min(maxBoost, 1 + (w/boostScale)²)
 ///
-/// (rate budgets use `e = (c − R·Δt)/B`). Summing, `x_T − x_0 = η · (S_T − B·T)/B` while λ stays inside its range:
-/// the whole-stream mean-cost error is `(x_T − x_0)/(η·T)` and a window of `n` requests is off by
-/// `(x_end − x_start)/(η·n)`, so bounding how far λ moves bounds every window's error. One event moves `x` by at
-/// most `maxStep` (the rest is carried, not lost) and one request counts at most `maxCostFactor · B`.
+/// (`w`: the window's relative deviation from the budget; rate budgets use `e = (c − R·Δt)/B`). Summing with a
+/// constant gain, `x_T − x_0 = η · (S_T − B·T)/B` while λ stays inside its range: the whole-stream mean-cost
+/// error is `(x_T − x_0)/(η·T)` and a window of `n` requests is off by `(x_end − x_start)/(η·n)`, so bounding how
+/// far λ moves bounds every window's error. One event moves `x` by at most `maxStep` (the rest is carried, not
+/// lost) and one request counts at most `maxCostFactor · B`.
 public struct Pacer: Sendable {
     public internal(set) var config: PacerConfig
     var x: Double

@@ -45,7 +45,8 @@ extension Simulation {
             worstWindowDeviation: worst, worstWindowDeviationAll: worstAll, shiftPoints: points,
             recovery: recovery, recovered: recovered, initialLambda: initialLambda, finalLambda: finalLambda,
             actionShare: share, fixedLambda: fixed.lambda, fixedAccuracy: fixed.accuracy,
-            fixedMeanCost: fixed.cost, fixedWorstWindowDeviation: fixedWorst, tableLambda: warm.lambda, tableAccuracy: unadapted.accuracy,
+            fixedMeanCost: fixed.cost, fixedWorstWindowDeviation: fixedWorst, tableLambda: warm.lambda,
+            tableAccuracy: unadapted.accuracy,
             tableMeanCost: unadapted.cost)
     }
 
@@ -72,9 +73,13 @@ extension Simulation {
         var lo = -30.0  // log λ: costlier side
         var hi = 20.0
         let atLo = mixed(s, lambda: Foundation.exp(lo), mix: 0)
-        if atLo.cost <= target { return Hindsight(lambda: Foundation.exp(lo), cost: atLo.cost, accuracy: atLo.accuracy) }
+        if atLo.cost <= target {
+            return Hindsight(lambda: Foundation.exp(lo), cost: atLo.cost, accuracy: atLo.accuracy)
+        }
         let atHi = mixed(s, lambda: Foundation.exp(hi), mix: 0)
-        if atHi.cost >= target { return Hindsight(lambda: Foundation.exp(hi), cost: atHi.cost, accuracy: atHi.accuracy) }
+        if atHi.cost >= target {
+            return Hindsight(lambda: Foundation.exp(hi), cost: atHi.cost, accuracy: atHi.accuracy)
+        }
         var (cLo, cHi) = (atLo, atHi)
         for _ in 0..<80 {
             let mid = (lo + hi) / 2

@@ -10,7 +10,8 @@ struct Simulate: ParsableCommand {
         commandName: "simulate",
         abstract: "Stream a utility table through the policy and the online pacer; measure how the budget holds.",
         discussion: """
-            Each row is routed (extract -> evaluate -> choose at the pacer's lambda -> reserve the predicted cost), then \
+            Each row is routed (extract -> evaluate -> choose at the pacer's lambda -> reserve the predicted cost), \
+            then \
             the actual cost of the chosen action is reported (--report-delay requests later). Prints the realized mean \
             cost and accuracy, the worst rolling-window deviation from the budget after the first window, the recovery \
             after an abrupt shift (requests until the rolling window is back within +-5% and stays), and the accuracy \
@@ -34,7 +35,9 @@ struct Simulate: ParsableCommand {
         guard Simulation.Shift(rawValue: shift) != nil else { throw ValidationError("unknown --shift \(shift)") }
         guard budget.isFinite, budget > 0 else { throw ValidationError("--budget must be positive") }
         guard window >= 1, window <= PacerConfig.maxWindow else { throw ValidationError("--window out of range") }
-        guard passes >= 1, passes <= 1000, reportDelay >= 0 else { throw ValidationError("bad --passes/--report-delay") }
+        guard passes >= 1, passes <= 1000, reportDelay >= 0 else {
+            throw ValidationError("bad --passes/--report-delay")
+        }
     }
 
     func run() throws {
@@ -64,18 +67,27 @@ struct Simulate: ParsableCommand {
         print("budget          \(r.budget) per request, window \(r.window)")
         print("mean cost       \(f(r.meanCost)) (\(pct(r.costDeviation)))")
         print("accuracy        \(f(r.accuracy))")
-        print("worst window    \(pct(r.worstWindowDeviation)) after the first \(r.window); \(pct(r.worstWindowDeviationAll)) all")
+        let worst = pct(r.worstWindowDeviation)
+        print("worst window    \(worst) after the first \(r.window); \(pct(r.worstWindowDeviationAll)) all")
         if !r.shiftPoints.isEmpty {
-            print("recovery        \(r.recovery.map(String.init) ?? "n/a") requests after shift at \(r.shiftPoints)"
-                + (r.recovered ? "" : " (not recovered)"))
+            print(
+                "recovery        \(r.recovery.map(String.init) ?? "n/a") requests after shift at \(r.shiftPoints)"
+                    + (r.recovered ? "" : " (not recovered)"))
         }
         print("lambda          \(r.initialLambda) -> \(r.finalLambda)")
+        let gap = String(format: "%+.2f", r.accuracyGapPoints)
         print("fixed lambda    \(r.fixedLambda): accuracy \(f(r.fixedAccuracy)) at cost \(f(r.fixedMeanCost)), "
-            + "gap \(String(format: "%+.2f", r.accuracyGapPoints)) points; its worst window \(pct(r.fixedWorstWindowDeviation))")
-        print("offline lambda* \(r.tableLambda): accuracy \(f(r.tableAccuracy)) at cost \(f(r.tableMeanCost)) (unadapted)")
-        print("actions         " + r.actionShare.sorted { $0.key < $1.key }.map { "\($0.key) \(f($0.value))" }
-            .joined(separator: ", "))
-        print("targets         " + r.targets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            .joined(separator: " "))
+            + "gap \(gap) points; its worst window \(pct(r.fixedWorstWindowDeviation))")
+        print(
+            "offline lambda* \(r.tableLambda): accuracy \(f(r.tableAccuracy)) at cost \(f(r.tableMeanCost)) (unadapted)"
+        )
+        print(
+            "actions         "
+                + r.actionShare.sorted { $0.key < $1.key }.map { "\($0.key) \(f($0.value))" }
+                .joined(separator: ", "))
+        print(
+            "targets         "
+                + r.targets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                .joined(separator: " "))
     }
 }

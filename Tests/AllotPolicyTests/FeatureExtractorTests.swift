@@ -194,7 +194,9 @@ private func realPrompts() throws -> [String] {
         let bytes = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         var out = [Float](repeating: 0, count: fx.count)
         bytes.withUnsafeBufferPointer { t in
-            out.withUnsafeMutableBufferPointer { fx.extract(text: t, signals: UnsafeBufferPointer(start: nil, count: 0), into: $0) }
+            out.withUnsafeMutableBufferPointer {
+                fx.extract(text: t, signals: UnsafeBufferPointer(start: nil, count: 0), into: $0)
+            }
         }
         #expect(out[0] == Float(bytes.count))
     }
@@ -215,4 +217,3 @@ private func realPrompts() throws -> [String] {
     }
     #expect(h.value == 0x880f_a1af_5d33_4285, "digest \(String(h.value, radix: 16))")
 }
-

@@ -44,8 +44,9 @@ func encodeDecodeRoundTripsAndBehavesTheSame(budget: Budget) throws {
         let ta = a.reserve(action: 1, estimate: r.c[1], at: t)
         let tb = b.reserve(action: 1, estimate: r.c[1], at: t)
         #expect(ta == tb)
-        #expect(a.settle(Ticket(ta.rawValue - 3), cost: r.actual[1], at: t)
-            == b.settle(Ticket(tb.rawValue - 3), cost: r.actual[1], at: t))
+        #expect(
+            a.settle(Ticket(ta.rawValue - 3), cost: r.actual[1], at: t)
+                == b.settle(Ticket(tb.rawValue - 3), cost: r.actual[1], at: t))
     }
     #expect(a.encode() == b.encode())
 }
@@ -67,7 +68,9 @@ func corruptStatesAreRejected(budget: Budget) throws {
     }
     // Trailing garbage, random bytes, another version.
     #expect(throws: PolicyError.self) { try Pacer(decoding: bytes + [0]) }
-    #expect(throws: PolicyError.self) { try Pacer(decoding: (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }) }
+    #expect(throws: PolicyError.self) {
+        try Pacer(decoding: (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+    }
     var v2 = bytes
     v2[4] = 2
     #expect(throws: PolicyError.self) { try Pacer(decoding: v2) }

@@ -1,9 +1,8 @@
 import AllotModel
 import AllotPolicy
+import AllotTrainer
 import Foundation
 import Testing
-
-import AllotTrainer
 
 /// A synthetic world: each prompt has a difficulty signal `d`; action `a` (cost 2^a samples) is right with
 /// probability `1 − d · 0.75^a`, and the model's utility heads learned exactly that (on 10 bins of `d`).
@@ -18,9 +17,10 @@ private enum World {
             let d = rng.nextUnit()
             let length = 0.7 + 0.6 * rng.nextUnit()
             let acc = costs.indices.map { a in rng.nextUnit() < 1 - d * pow(0.75, Double(a)) ? 1.0 : 0.0 }
-            out.append(TableRow(
-                id: "q\(i)", text: "question \(i)", acc: acc, cost: costs.map { $0 * length },
-                signals: ["d": d]))
+            out.append(
+                TableRow(
+                    id: "q\(i)", text: "question \(i)", acc: acc, cost: costs.map { $0 * length },
+                    signals: ["d": d]))
         }
         return UtilityTable(actions: costs.indices.map { "b\(1 << $0)" }, rows: out)
     }
@@ -37,7 +37,8 @@ private enum World {
             var trees: [FloatTree] = []
             func truth(_ bin: Int) -> Float { Float(1 - (Double(bin) + 0.5) / 10 * pow(0.75, Double(a))) }
             for t in 1..<10 {
-                trees.append(FloatTree(features: [UInt16(slot)], thresholds: [UInt8(t)], leaves: [0, truth(t) - truth(t - 1)]))
+                trees.append(
+                    FloatTree(features: [UInt16(slot)], thresholds: [UInt8(t)], leaves: [0, truth(t) - truth(t - 1)]))
             }
             utility.append(Head.quantize(base: truth(0), trees: trees))
         }
@@ -57,7 +58,9 @@ private enum World {
             let lam = 0.1 * pow(0.8, Double(k))
             let cost = zip(t.rows, p).map { row, p in row.cost[Policy.choose(utilities: p.u, costs: p.c, lambda: lam)] }
             let mean = cost.reduce(0, +) / Double(cost.count)
-            if points.last.map({ mean < $0.budget }) ?? true { points.append(LambdaPoint(budget: mean, lambda: lam, mix: 0)) }
+            if points.last.map({ mean < $0.budget }) ?? true {
+                points.append(LambdaPoint(budget: mean, lambda: lam, mix: 0))
+            }
         }
         return points.reversed()
     }
@@ -107,7 +110,8 @@ func holdsTheBudgetOnAShiftedStream(shift: Simulation.Shift) throws {
     let sim = try Simulation(table: World.table(rows: 800, seed: 4), model: worldModel)
     var o = Simulation.Options(budget: 5)
     o.shift = .hardFirst
-    let a = try sim.run(o), b = try sim.run(o)
+    let a = try sim.run(o)
+    let b = try sim.run(o)
     #expect(a == b)
     #expect(a.jsonText() == b.jsonText())
     o.seed = 2
@@ -139,4 +143,3 @@ func holdsTheBudgetOnAShiftedStream(shift: Simulation.Shift) throws {
     t.actions[0] = "other"
     #expect(throws: SimulationError.self) { try Simulation(table: t, model: worldModel) }
 }
-
