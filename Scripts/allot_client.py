@@ -32,20 +32,33 @@ def default_socket():
 
 
 class AllotClient:
-    """One connection to allotd; requests are answered in order, one JSON object per line."""
+    """One connection to allotd; requests are answered in order, one JSON object per line.
 
-    def __init__(self, path=None, timeout=10.0):
+    allotd closes a connection that stays idle for its `--idle-timeout` (60 s by default), which a runtime
+    sampling a long answer between `route` and `report` can easily exceed. So when the daemon has hung up
+    (end of stream, reset, broken pipe) a request is sent again once on a fresh connection; with
+    `reconnect=False` it fails with `closed` instead. A request allotd has answered is never sent twice."""
+
+    def __init__(self, path=None, timeout=10.0, reconnect=True):
         self.path = path or default_socket()
+        self.timeout = timeout
+        self.reconnect = reconnect
+        self.sock = None
+        self._connect()
+        self.next_id = 1
+
+    def _connect(self):
+        if self.sock is not None:
+            self.sock.close()
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
+        self.sock.settimeout(self.timeout)
+        self.buf = b""
         try:
             self.sock.connect(self.path)
         except OSError as e:
             self.sock.close()
             why = e.strerror or str(e)
             raise AllotError("connect", f"cannot connect to allotd at {self.path}: {why} (is allotd running?)") from e
-        self.buf = b""
-        self.next_id = 1
 
     def close(self):
         self.sock.close()
@@ -59,8 +72,23 @@ class AllotClient:
     def call(self, op, **fields):
         req = {"op": op, "id": self.next_id, **{k: v for k, v in fields.items() if v is not None}}
         self.next_id += 1
+        line = json.dumps(req, separators=(",", ":")).encode() + b"\n"
         try:
-            self.sock.sendall(json.dumps(req, separators=(",", ":")).encode() + b"\n")
+            reply = self._exchange(op, line)
+        except AllotError as e:
+            if e.code != "closed" or not self.reconnect:
+                raise
+            self._connect()
+            reply = self._exchange(op, line)
+        if not reply.get("ok"):
+            err = reply.get("error", {})
+            err = err if isinstance(err, dict) else {}
+            raise AllotError(err.get("code", "internal"), err.get("message", ""))
+        return reply
+
+    def _exchange(self, op, line):
+        try:
+            self.sock.sendall(line)
             while b"\n" not in self.buf:
                 chunk = self.sock.recv(65536)
                 if not chunk:
@@ -70,17 +98,13 @@ class AllotClient:
             raise AllotError("timeout", f"no reply from allotd at {self.path} to {op!r}") from e
         except OSError as e:
             raise AllotError("closed", f"lost the connection to allotd at {self.path}: {e}") from e
-        line, self.buf = self.buf.split(b"\n", 1)
+        reply_line, self.buf = self.buf.split(b"\n", 1)
         try:
-            reply = json.loads(line)
+            reply = json.loads(reply_line)
         except ValueError as e:
-            raise AllotError("bad_reply", f"allotd sent a line that is not JSON: {line[:200]!r}") from e
+            raise AllotError("bad_reply", f"allotd sent a line that is not JSON: {reply_line[:200]!r}") from e
         if not isinstance(reply, dict):
-            raise AllotError("bad_reply", f"allotd sent a line that is not a JSON object: {line[:200]!r}")
-        if not reply.get("ok"):
-            err = reply.get("error", {})
-            err = err if isinstance(err, dict) else {}
-            raise AllotError(err.get("code", "internal"), err.get("message", ""))
+            raise AllotError("bad_reply", f"allotd sent a line that is not a JSON object: {reply_line[:200]!r}")
         return reply
 
     def hello(self):
@@ -110,9 +134,14 @@ def main():
     rep.add_argument("ticket")
     rep.add_argument("cost", type=float)
     args = ap.parse_args()
+    signals = None
+    if args.cmd == "route":
+        try:
+            signals = {k: float(v) for k, v in (s.split("=", 1) for s in args.signal)} or None
+        except ValueError:
+            ap.error(f"--signal needs name=number, got {args.signal}")
     with AllotClient(args.socket) as c:
         if args.cmd == "route":
-            signals = {k: float(v) for k, v in (s.split("=", 1) for s in args.signal)} or None
             out = c.route(args.text, signals, args.explain)
         elif args.cmd == "report":
             out = c.report(args.ticket, args.cost)
@@ -128,3 +157,5 @@ if __name__ == "__main__":
     except AllotError as e:
         print(f"allot_client: {e}", file=sys.stderr)
         sys.exit(1)
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()

@@ -10,39 +10,12 @@ extension Simulation {
         var prefix = [0.0]
         prefix.reserveCapacity(n + 1)
         for c in cost { prefix.append(prefix[prefix.count - 1] + c) }
-        func dev(_ from: Int, _ to: Int) -> Double { (prefix[to] - prefix[from]) / Double(to - from) / o.budget - 1 }
-
         let w = o.window
-        var worst: Double?
-        var worstAll: Double?
-        // Signed deviation of largest magnitude.
         func worse(_ a: Double?, _ d: Double) -> Double { abs(d) > abs(a ?? 0) ? d : (a ?? d) }
-        if n >= w {
-            for t in w...n {
-                let d = dev(t - w, t)
-                worstAll = worse(worstAll, d)
-                if t - w >= w { worst = worse(worst, d) }
-            }
-        }
-
-        // Shift points: a third into each pass, and (after the first) each pass boundary.
-        var points: [Int] = []
-        if o.shift != .none {
-            let m = n / o.passes
-            for p in 0..<o.passes {
-                if p > 0 { points.append(p * m) }
-                points.append(p * m + m / 3)
-            }
-        }
-        var recovery: Int?
-        var recovered = true
-        for (j, s) in points.enumerated() {
-            let next = j + 1 < points.count ? points[j + 1] : n
-            var last = s
-            for t in Swift.max(s, 1)...next where t > s && abs(dev(Swift.max(0, t - w), t)) > o.tolerance { last = t }
-            if last == next && next > s && abs(dev(Swift.max(0, next - w), next)) > o.tolerance { recovered = false }
-            recovery = Swift.max(recovery ?? 0, last - s)
-        }
+        let pace = Self.pacing(cost: cost, budget: o.budget, window: w, shift: o.shift, passes: o.passes,
+                               tolerance: o.tolerance)
+        let (worst, worstAll, points, recovery, recovered) =
+            (pace.worst, pace.worstAll, pace.shiftPoints, pace.recovery, pace.recovered)
 
         let stream = order.map { (row: table.rows[$0], p: predictions[$0]) }
         let fixed = hindsight(stream, target: prefix[n] / Double(n))
@@ -125,5 +98,61 @@ extension Simulation {
         package var accuracy: Double
         package var lambdaLo: Double = 0
         package var weightLo: Double = 0
+    }
+}
+
+
+/// How well a realized cost stream held its budget: the figures `simulate` and `replay` share.
+package struct PacingFigures: Sendable {
+    /// Worst signed rolling-window deviation after the first window, and over every window.
+    package var worst: Double?
+    package var worstAll: Double?
+    package var shiftPoints: [Int]
+    package var recovery: Int?
+    package var recovered: Bool
+}
+
+extension Simulation {
+    /// Rolling-window deviations from `budget` and the recovery after each shift point of `shift`'s order.
+    package static func pacing(cost: [Double], budget: Double, window w: Int, shift: Shift, passes: Int,
+                               tolerance: Double) -> PacingFigures {
+        let n = cost.count
+        var prefix = [0.0]
+        prefix.reserveCapacity(n + 1)
+        for c in cost { prefix.append(prefix[prefix.count - 1] + c) }
+        func dev(_ from: Int, _ to: Int) -> Double { (prefix[to] - prefix[from]) / Double(to - from) / budget - 1 }
+        // Signed deviation of largest magnitude.
+        func worse(_ a: Double?, _ d: Double) -> Double { abs(d) > abs(a ?? 0) ? d : (a ?? d) }
+        var worst: Double?
+        var worstAll: Double?
+        if n >= w {
+            for t in w...n {
+                let d = dev(t - w, t)
+                worstAll = worse(worstAll, d)
+                if t - w >= w { worst = worse(worst, d) }
+            }
+        }
+        // Shift points: a third into each pass, and (after the first) each pass boundary.
+        var points: [Int] = []
+        if shift != .none, n > 0 {
+            let m = n / passes
+            for p in 0..<passes {
+                if p > 0 { points.append(p * m) }
+                points.append(p * m + m / 3)
+            }
+        }
+        var recovery: Int?
+        var recovered = true
+        for (j, s) in points.enumerated() {
+            let next = j + 1 < points.count ? points[j + 1] : n
+            var last = s
+            for t in Swift.max(s, 1)...Swift.max(next, 1) where t > s && abs(dev(Swift.max(0, t - w), t)) > tolerance {
+                last = t
+            }
+            if last == next && next > s && abs(dev(Swift.max(0, next - w), next)) > tolerance { recovered = false }
+            recovery = Swift.max(recovery ?? 0, last - s)
+        }
+        return PacingFigures(worst: worst, worstAll: worstAll, shiftPoints: points, recovery: recovery,
+                             recovered: recovered)
     }
 }

@@ -3,7 +3,7 @@ import AllotPolicy
 extension Simulation {
     /// The arrival order of one pass: a seeded shuffle, or one third of the rows (by difficulty or length) first,
     /// each part shuffled. The shift point is the size of that first third.
-    static func order(_ table: UtilityTable, shift: Shift, rng: inout SplitMix64) -> [Int] {
+    package static func order(_ table: UtilityTable, shift: Shift, rng: inout SplitMix64) -> [Int] {
         var all = Array(table.rows.indices)
         all.shuffle(using: &rng)
         guard shift != .none else { return all }
