@@ -156,12 +156,20 @@ extension ModelPayload {
         // Every threshold byte is valid: `code > 255` is simply never true.
         let th = try r.take(splits, "\(what) split thresholds")
         let thresholds = Array(r.bytes[th..<(th + splits)])
-        let leafLo = try r.take(leafCount, "\(what) leaves")
-        let leafHi = try r.take(leafCount, "\(what) leaves")
-        var leaves = [Int16](repeating: 0, count: leafCount)
-        for i in 0..<leafCount {
-            leaves[i] = unzigzag(UInt16(r.bytes[leafLo + i]) | UInt16(r.bytes[leafHi + i]) << 8)
+        let ksAt = try r.take(trees, "\(what) leaf parameters")
+        let ks = Array(r.bytes[ksAt..<(ksAt + trees)])
+        for (t, k) in ks.enumerated() where k > 15 {
+            throw r.error(.outOfRange, "\(what) tree \(t) leaf parameter \(k) is over 15", at: ksAt + t)
         }
+        let streamCount = try r.count("\(what) leaf bytes", max: r.remaining)
+        let streamAt = try r.take(streamCount, "\(what) leaves")
+        // Every leaf takes at least one bit: refuse before allocating for leaves the stream cannot hold.
+        guard leafCount <= streamCount * 8 else {
+            throw r.error(.badSection, "\(what): \(streamCount) leaf bytes cannot hold \(leafCount) leaves",
+                          at: streamAt)
+        }
+        let leaves = try LeafCoder.decode(r, streamAt..<(streamAt + streamCount), depths: depths, ks: ks,
+                                          count: leafCount, "\(what) leaves")
         return Head(base: base, scale: scale, depths: depths, splitFeatures: splitFeatures,
                     splitThresholds: thresholds, leaves: leaves)
     }

@@ -82,8 +82,8 @@ package enum ModelPayload {
         return out.bytes
     }
 
-    /// Columnar, so deflate sees runs of like bytes: depths, split features as two byte planes, thresholds,
-    /// then leaves zigzag-encoded as two byte planes (small leaves make the high plane nearly constant).
+    /// Columnar, so deflate sees runs of like bytes: depths, split features as two byte planes, thresholds;
+    /// then the leaves, Rice-coded (`LeafCoder`): one parameter byte per tree, the bitstream's length, the bits.
     static func encodeHead(_ h: Head, _ w: inout ByteWriter) {
         w.f32(h.base)
         w.f32(h.scale)
@@ -92,8 +92,10 @@ package enum ModelPayload {
         for f in h.splitFeatures { w.u8(UInt8(truncatingIfNeeded: f)) }
         for f in h.splitFeatures { w.u8(UInt8(truncatingIfNeeded: f >> 8)) }
         w.bytes += h.splitThresholds
-        for q in h.leaves { w.u8(UInt8(truncatingIfNeeded: zigzag(q))) }
-        for q in h.leaves { w.u8(UInt8(truncatingIfNeeded: zigzag(q) >> 8)) }
+        let (ks, stream) = LeafCoder.encode(h)
+        w.bytes += ks
+        w.varint(UInt64(stream.count))
+        w.bytes += stream
     }
 
     @inline(__always) static func zigzag(_ q: Int16) -> UInt16 {

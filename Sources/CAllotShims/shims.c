@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <stddef.h>
 #include <sys/socket.h>
 #include "allot_shims.h"
 
@@ -10,4 +11,8 @@ int allot_peercred(int fd, int32_t *pid, uint32_t *uid, uint32_t *gid) {
     *uid = cred.uid;
     *gid = cred.gid;
     return 0;
+}
+
+int allot_accept_cloexec(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 }

@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""Runs every measurement of Scripts/bench (which builds the binaries first) and writes out/bench.json and
+out/bench.md. Standard library only.
+
+Round trips: the same C client (loadgen) drives the C echo server (the floor) and allotd, in interleaved
+repetitions (echo, allotd, allotd, echo, ...) so machine noise hits both; each figure is the median over
+repetitions and each ratio the median of the per-repetition ratios.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT = os.path.join(ROOT, "out")
+TOOLS = os.path.join(OUT, "bench-tools")
+
+TARGETS = {
+    "rtt_mean_ratio_1": 1.15, "rtt_p99_ratio_1": 1.15, "rps_ratio_2": 0.85, "decision_us": 2.0,
+    "load_verify_ms": 5.0, "binary_mb": 8.0, "rss_mb": 8.0,
+}
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def run_json(cmd, **kw):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, **kw).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def request_lines(path, dest, min_chars):
+    """GSM8K prompts of at least min_chars characters as route requests with their probe signal."""
+    n = 0
+    with open(path, encoding="utf-8") as src, open(dest, "w", encoding="utf-8") as out:
+        for line in src:
+            row = json.loads(line)
+            if len(row["text"]) < min_chars:
+                continue
+            req = {"op": "route", "id": n, "text": row["text"],
+                   "signals": {"probe_agree": row.get("signals", {}).get("probe_agree", 0)}}
+            out.write(json.dumps(req, ensure_ascii=False, separators=(",", ":")) + "\n")
+            n += 1
+    return n
+
+
+def proc_status(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def wait_socket(path, proc, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        if os.path.exists(path):
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"no socket at {path}")
+
+
+class Servers:
+    """The echo floor and allotd, each on its own socket in a private directory."""
+
+    def __init__(self, allotd, model, workdir):
+        self.procs = []
+        self.workdir = workdir
+        self.allotd, self.model = allotd, model
+
+    def start_echo(self):
+        sock = os.path.join(self.workdir, "echo.sock")
+        p = subprocess.Popen([os.path.join(TOOLS, "echo_server"), sock])
+        self.procs.append(p)
+        wait_socket(sock, p)
+        return sock, p
+
+    def start_allotd(self, name="allotd"):
+        sock = os.path.join(self.workdir, name + ".sock")
+        err = open(os.path.join(self.workdir, name + ".log"), "w")
+        p = subprocess.Popen([self.allotd, "--model", self.model, "--socket", sock, "--quiet"], stderr=err)
+        self.procs.append(p)
+        wait_socket(sock, p)
+        return sock, p
+
+    def stop(self, p):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def stop_all(self):
+        for p in self.procs:
+            self.stop(p)
+
+
+def loadgen(sock, lines, clients, per_client, warmup):
+    return run_json([os.path.join(TOOLS, "loadgen"), sock, lines, str(clients), str(per_client), str(warmup)])
+
+
+def round_trips(args, servers, lines):
+    echo_sock, _ = servers.start_echo()
+    allotd_sock, allotd = servers.start_allotd()
+    plan = [(1, args.requests, 2000), (2, args.requests, 2000), (8, max(1000, args.requests // 4), 500)]
+    results = {}
+    for clients, per_client, warmup in plan:
+        runs = {"echo": [], "allotd": []}
+        for rep in range(args.reps):
+            order = [("echo", echo_sock), ("allotd", allotd_sock)]
+            if rep % 2:
+                order.reverse()
+            for name, sock in order:
+                runs[name].append(loadgen(sock, lines, clients, per_client, warmup))
+        summary = {}
+        for name in runs:
+            summary[name] = {k: statistics.median(r[k] for r in runs[name])
+                             for k in ("mean_us", "p50_us", "p99_us", "p999_us", "rps")}
+            summary[name]["errors"] = sum(r["errors"] for r in runs[name])
+            summary[name]["requests"] = sum(r["requests"] for r in runs[name])
+        pairs = list(zip(runs["allotd"], runs["echo"]))
+        summary["ratio"] = {k: statistics.median(a[k] / e[k] for a, e in pairs)
+                            for k in ("mean_us", "p50_us", "p99_us", "p999_us", "rps")}
+        summary["runs"] = runs
+        results[str(clients)] = summary
+        log(f"{clients} client(s): allotd mean {summary['allotd']['mean_us']:.1f} µs, "
+            f"echo {summary['echo']['mean_us']:.1f} µs, ratio {summary['ratio']['mean_us']:.2f}")
+    peak = proc_status(allotd.pid, "VmHWM")
+    servers.stop(allotd)
+    return results, peak
+
+
+def rss_growth(args, servers, lines):
+    """RSS of a fresh allotd after 10^5 and after 10^6 route requests (2 clients)."""
+    sock, p = servers.start_allotd("allotd-rss")
+    first, total = args.rss_requests // 10, args.rss_requests
+    loadgen(sock, lines, 2, first // 2, 0)
+    rss_first = proc_status(p.pid, "VmRSS")
+    loadgen(sock, lines, 2, (total - first) // 2, 0)
+    rss_total = proc_status(p.pid, "VmRSS")
+    hwm = proc_status(p.pid, "VmHWM")
+    servers.stop(p)
+    return {"requests_first": first, "rss_after_first_bytes": rss_first, "requests_total": total,
+            "rss_after_total_bytes": rss_total, "peak_rss_bytes": hwm,
+            "growth_bytes": rss_total - rss_first}
+
+
+def reproduce_time(allot):
+    probe = subprocess.run([allot, "--help"], capture_output=True, text=True, cwd=ROOT)
+    if " reproduce " not in probe.stdout:
+        return {"skipped": "allot reproduce is not in this build"}
+    t0 = time.monotonic()
+    r = subprocess.run([allot, "reproduce"], capture_output=True, text=True, cwd=ROOT)
+    dt = time.monotonic() - t0
+    if r.returncode != 0:
+        tail = " ".join(r.stderr.split())[-300:]
+        return {"skipped": f"allot reproduce failed ({r.returncode}): {tail}"}
+    return {"seconds": round(dt, 2)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--allotd", required=True)
+    ap.add_argument("--allot", required=True)
+    ap.add_argument("--static-allotd")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--requests", type=int, default=20000, help="measured requests per client and repetition")
+    ap.add_argument("--rss-requests", type=int, default=1_000_000)
+    ap.add_argument("--min-chars", type=int, default=300)
+    ap.add_argument("--json", default=os.path.join(OUT, "bench.json"))
+    ap.add_argument("--command", default="Scripts/bench")
+    ap.add_argument("--skip-reproduce", action="store_true")
+    args = ap.parse_args()
+
+    os.makedirs(OUT, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="allot-bench-")
+    result = {"command": args.command, "machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                                       time.gmtime())}
+    servers = None
+    try:
+        prompts = os.path.join(ROOT, "Models", "data", "gsm8k-cascade.jsonl")
+        lines = os.path.join(work, "requests.ndjson")
+        n = request_lines(prompts, lines, args.min_chars)
+        sizes = [len(l.encode()) for l in open(lines, encoding="utf-8")]
+        result["requests"] = {"distinct": n, "mean_line_bytes": round(sum(sizes) / len(sizes), 1),
+                              "source": "GSM8K test prompts >= %d chars, with probe_agree" % args.min_chars}
+
+        log("decision alone (allot bench-decision)")
+        if " bench-decision " not in subprocess.run([args.allot, "--help"], capture_output=True, text=True).stdout:
+            sys.exit("bench: `allot bench-decision` is not registered (add BenchDecision.self to Allot.swift)")
+        synthetic = os.path.join(OUT, "bench-synthetic.allot")
+        result["decision"] = run_json([args.allot, "bench-decision", "--json", "--write-synthetic", synthetic])
+        log("load + verify of the reference model (allot bench-model)")
+        result["bench_model"] = run_json([args.allot, "bench-model", "--json", "--rows", "2000"])
+
+        default = os.path.join(ROOT, "Models", "default.allot")
+        model = default if os.path.exists(default) else synthetic
+        result["served_model"] = os.path.relpath(model, ROOT)
+        allotd = args.static_allotd if args.static_allotd and os.path.exists(args.static_allotd) else args.allotd
+        result["allotd_binary"] = os.path.relpath(allotd, ROOT)
+        servers = Servers(allotd, model, work)
+        log(f"round trips: {args.reps} interleaved repetitions, model {result['served_model']}")
+        result["round_trip"], result["peak_rss_8_clients_bytes"] = round_trips(args, servers, lines)
+        log(f"RSS growth over {args.rss_requests} requests")
+        result["rss"] = rss_growth(args, servers, lines)
+        if args.static_allotd and os.path.exists(args.static_allotd):
+            result["binary"] = {"path": os.path.relpath(args.static_allotd, ROOT),
+                                "bytes": os.path.getsize(args.static_allotd),
+                                "file": subprocess.run(["file", "-b", args.static_allotd], capture_output=True,
+                                                       text=True).stdout.strip()}
+        else:
+            result["binary"] = {"skipped": "no static build (Scripts/build-static failed)"}
+        result["reproduce"] = {"skipped": "--skip-reproduce"} if args.skip_reproduce else reproduce_time(args.allot)
+    finally:
+        if servers:
+            servers.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+    result["targets"] = evaluate(result)
+    with open(args.json, "w") as f:
+        json.dump(result, f, indent=2)
+    md = markdown(result)
+    with open(os.path.join(OUT, "bench.md"), "w") as f:
+        f.write(md)
+    print(md)
+
+
+def evaluate(r):
+    rt = r["round_trip"]
+    checks = {
+        "rtt_mean_ratio_1": (rt["1"]["ratio"]["mean_us"], "<="),
+        "rtt_p99_ratio_1": (rt["1"]["ratio"]["p99_us"], "<="),
+        "rps_ratio_2": (rt["2"]["ratio"]["rps"], ">="),
+        "decision_us": (max(m["decision_ns"] for m in r["decision"]["models"]) / 1000, "<="),
+        "load_verify_ms": (max(m["load_verify_ms"] for m in r["decision"]["models"]), "<="),
+        "rss_mb": (r["peak_rss_8_clients_bytes"] / 1e6, "<="),
+    }
+    if "bytes" in r["binary"]:
+        checks["binary_mb"] = (r["binary"]["bytes"] / 1e6, "<=")
+    out = {}
+    for k, (v, op) in checks.items():
+        t = TARGETS[k]
+        out[k] = {"value": round(v, 3), "target": t, "pass": v <= t if op == "<=" else v >= t}
+    g = r["rss"]["growth_bytes"]
+    out["rss_growth"] = {"value": g, "target": "no growth (< 64 KiB)", "pass": g < 65536}
+    return out
+
+
+def markdown(r):
+    m, t, rt = r["machine"], r["targets"], r["round_trip"]
+    ok = lambda k: "pass" if t[k]["pass"] else "**miss**"
+    rows = ["| measure | allotd | echo floor | ratio | target | |", "|---|---|---|---|---|---|"]
+    for c in ("1", "2", "8"):
+        a, e, q = rt[c]["allotd"], rt[c]["echo"], rt[c]["ratio"]
+        for key, label in (("mean_us", "mean"), ("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9")):
+            target, verdict = "", ""
+            if c == "1" and key == "mean_us":
+                target, verdict = "≤ 1.15×", ok("rtt_mean_ratio_1")
+            if c == "1" and key == "p99_us":
+                target, verdict = "≤ 1.15×", ok("rtt_p99_ratio_1")
+            rows.append(f"| round trip, {c} client{'s' if c != '1' else ''}, {label} | {a[key]:.1f} µs | "
+                        f"{e[key]:.1f} µs | {q[key]:.2f}× | {target} | {verdict} |")
+        target, verdict = ("≥ 0.85×", ok("rps_ratio_2")) if c == "2" else ("", "")
+        rows.append(f"| throughput, {c} client{'s' if c != '1' else ''} | {a['rps']:,.0f} req/s | "
+                    f"{e['rps']:,.0f} req/s | {q['rps']:.2f}× | {target} | {verdict} |")
+    for d in r["decision"]["models"]:
+        rows.append(f"| decision alone, {d['name']} ({d['trees']} trees) | {d['decision_ns'] / 1000:.2f} µs | | | "
+                    f"≤ 2 µs | {'pass' if d['decision_ns'] <= 2000 else '**miss**'} |")
+        rows.append(f"| load + verify, {d['name']} ({d['file_bytes']:,} B{', signed' if d['signed'] else ''}) | "
+                    f"{d['load_verify_ms']:.2f} ms | | | ≤ 5 ms | "
+                    f"{'pass' if d['load_verify_ms'] <= 5 else '**miss**'} |")
+    bm = r["bench_model"]
+    rows.append(f"| load + verify, `allot bench-model` {bm['actions']}×{bm['trees']}×{bm['depth']} "
+                f"({bm['file_bytes']:,} B, {bm['leaf_bits']}-bit), wall clock | {bm['load_verify_ms']:.2f} ms "
+                f"| | | (CPU time above) | |")
+    if "bytes" in r["binary"]:
+        rows.append(f"| binary (static, stripped) | {r['binary']['bytes'] / 1e6:.2f} MB | | | ≤ 8 MB | "
+                    f"{ok('binary_mb')} |")
+    rows.append(f"| peak RSS, 8 clients | {r['peak_rss_8_clients_bytes'] / 1e6:.2f} MB | | | ≤ 8 MB | "
+                f"{ok('rss_mb')} |")
+    s = r["rss"]
+    rows.append(f"| RSS after {s['requests_first']:,} → {s['requests_total']:,} requests | "
+                f"{s['rss_after_first_bytes'] / 1e6:.2f} → {s['rss_after_total_bytes'] / 1e6:.2f} MB | | | "
+                f"no growth | {ok('rss_growth')} |")
+    rp = r["reproduce"]
+    rows.append(f"| training time, `allot reproduce` | "
+                f"{str(rp['seconds']) + ' s' if 'seconds' in rp else 'skipped: ' + rp['skipped']} | | | | |")
+    head = (f"Machine: {m['nproc']} cores, {m['cpu']}, Linux {m['kernel']} (load average at start "
+            f"{', '.join(str(x) for x in m['load_average_at_start'])}). Command: `{r['command']}`. "
+            f"Served model: `{r['served_model']}` by `{r['allotd_binary']}`; requests: {r['requests']['distinct']} "
+            f"GSM8K prompts, mean line {r['requests']['mean_line_bytes']:.0f} bytes.\n\n")
+    return head + "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    main()

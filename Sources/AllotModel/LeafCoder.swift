@@ -1,0 +1,166 @@
+/// Rice coding of a head's leaves: close to their entropy, where deflate on raw int16 bytes is not.
+///
+/// A leaf `q` becomes `z = zigzag(q)` (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...). Each tree `t` has a parameter
+/// `k_t` in `0...15` (the one minimising its bits); a leaf is coded as `z >> k` one-bits, a zero-bit, then the
+/// low `k` bits of `z`, least significant first; when `z >> k >= escapeRun`, as `escapeRun` one-bits then all
+/// 16 bits of `z`. Bits fill bytes from the least significant bit; the last byte is padded with zero bits.
+/// Given the `k`s, decoding is canonical: an escape for a small `z`, a non-zero pad or a wrong byte count is an
+/// error.
+enum LeafCoder {
+    static let escapeRun = 24
+
+    static func bits(_ z: UInt16, k: Int) -> Int {
+        let q = Int(z) >> k
+        return q < escapeRun ? q + 1 + k : escapeRun + 16
+    }
+
+    /// The best `k` for each tree and the bitstream.
+    static func encode(_ h: Head) -> (ks: [UInt8], stream: [UInt8]) {
+        var w = BitWriter()
+        var ks: [UInt8] = []
+        var leaf = 0
+        for d in h.depths {
+            let zs = h.leaves[leaf..<(leaf + (1 << Int(d)))].map(ModelPayload.zigzag)
+            leaf += 1 << Int(d)
+            var bestK = 0
+            var best = Int.max
+            for k in 0...15 {
+                let n = zs.reduce(0) { $0 + bits($1, k: k) }
+                if n < best { best = n; bestK = k }
+            }
+            ks.append(UInt8(bestK))
+            for z in zs {
+                let q = Int(z) >> bestK
+                if q < escapeRun {
+                    w.ones(q)
+                    w.write(0, count: 1)
+                    w.write(UInt32(z) & ((1 << bestK) - 1), count: bestK)
+                } else {
+                    w.ones(escapeRun)
+                    w.write(UInt32(z), count: 16)
+                }
+            }
+        }
+        return (ks, w.finish())
+    }
+
+    /// Decodes `count` leaves of trees with the given depths and parameters from `bytes[range]`.
+    static func decode(_ r: ByteReader, _ range: Range<Int>, depths: [UInt8], ks: [UInt8], count: Int,
+                       _ what: String) throws(ModelFileError) -> [Int16] {
+        var br = BitReader(bytes: r.bytes, range: range)
+        var leaves = [Int16](repeating: 0, count: count)
+        var i = 0
+        for (t, d) in depths.enumerated() {
+            let k = Int(ks[t])
+            for _ in 0..<(1 << Int(d)) {
+                br.refill()
+                let q = br.ones(upTo: escapeRun)
+                let z: UInt64
+                if q == escapeRun {
+                    br.skip(escapeRun)
+                    z = try br.read(16, r, what)
+                    guard Int(z) >> k >= escapeRun else {
+                        throw r.error(.badSection, "\(what): non-canonical escape", at: br.byteOffset)
+                    }
+                } else {
+                    guard q < br.count else { throw r.error(.truncated, "\(what): leaf bits run out", at: range.upperBound) }
+                    br.skip(q + 1)
+                    z = UInt64(q) << k | (try br.read(k, r, what))
+                    guard z <= 0xFFFF else { throw r.error(.outOfRange, "\(what): leaf out of range", at: br.byteOffset) }
+                }
+                leaves[i] = ModelPayload.unzigzag(UInt16(z))
+                i += 1
+            }
+        }
+        try br.finish(r, what)
+        return leaves
+    }
+}
+
+struct BitWriter {
+    var bytes: [UInt8] = []
+    var acc: UInt64 = 0
+    var n = 0
+
+    mutating func write(_ v: UInt32, count: Int) {
+        guard count > 0 else { return }
+        acc |= UInt64(v) << UInt64(n)
+        n += count
+        while n >= 8 {
+            bytes.append(UInt8(truncatingIfNeeded: acc))
+            acc >>= 8
+            n -= 8
+        }
+    }
+
+    mutating func ones(_ count: Int) {
+        var left = count
+        while left > 0 {
+            let c = Swift.min(left, 16)
+            write((1 << UInt32(c)) - 1, count: c)
+            left -= c
+        }
+    }
+
+    mutating func finish() -> [UInt8] {
+        if n > 0 { bytes.append(UInt8(truncatingIfNeeded: acc)) }
+        acc = 0
+        n = 0
+        return bytes
+    }
+}
+
+/// Reads the leaf bitstream through a 64-bit buffer: a refill per leaf, then shifts.
+struct BitReader {
+    let bytes: [UInt8]
+    let range: Range<Int>
+    private var next: Int
+    private var buffer: UInt64 = 0
+    /// Bits available in `buffer`.
+    private(set) var count = 0
+
+    init(bytes: [UInt8], range: Range<Int>) {
+        self.bytes = bytes
+        self.range = range
+        self.next = range.lowerBound
+    }
+
+    /// Offset of the byte holding the next unread bit.
+    var byteOffset: Int { next - (count + 7) / 8 }
+
+    /// Tops the buffer up to at least 57 bits, or to the end of the stream.
+    @inline(__always) mutating func refill() {
+        while count <= 56, next < range.upperBound {
+            buffer |= UInt64(bytes[next]) << UInt64(count)
+            count += 8
+            next += 1
+        }
+    }
+
+    /// The number of consecutive one-bits ahead, at most `limit` (<= 57) and at most `count`.
+    @inline(__always) func ones(upTo limit: Int) -> Int {
+        Swift.min((~buffer).trailingZeroBitCount, limit, count)
+    }
+
+    @inline(__always) mutating func skip(_ n: Int) {
+        buffer = n >= 64 ? 0 : buffer >> UInt64(n)
+        count -= n
+    }
+
+    mutating func read(_ n: Int, _ r: ByteReader, _ what: String) throws(ModelFileError) -> UInt64 {
+        guard n <= count else { throw r.error(.truncated, "\(what): leaf bits run out", at: range.upperBound) }
+        let v = buffer & ((1 << UInt64(n)) &- 1)
+        skip(n)
+        return v
+    }
+
+    /// The stream must end in its last byte, padded with zero bits.
+    mutating func finish(_ r: ByteReader, _ what: String) throws(ModelFileError) {
+        refill()
+        guard next == range.upperBound, count < 8 else {
+            throw r.error(.badSection, "\(what): \(count / 8 + range.upperBound - next) unused leaf bytes",
+                          at: byteOffset)
+        }
+        guard buffer == 0 else { throw r.error(.badSection, "\(what): non-zero padding", at: byteOffset) }
+    }
+}

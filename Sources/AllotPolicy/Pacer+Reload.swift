@@ -1,0 +1,48 @@
+extension Pacer {
+    /// Adopts a new model (SIGHUP, `reload`): with `keepLambda` (same action set) λ stays where the controller
+    /// took it, clamped to the new range; otherwise λ is warm-started from the new table. Spend, reservations and
+    /// counters are kept; per-action counts restart when the number of actions changes.
+    public mutating func adopt(policy: Policy, keepLambda: Bool) {
+        let table = policy.model.lambdaTable
+        let cheapest = policy.model.actions.map(\.meanCost).min() ?? 1
+        let range = Self.lambdaRange(table, costScale: cheapest)
+        xMin = range.lowerBound.log
+        xMax = range.upperBound.log
+        if keepLambda {
+            x = Swift.max(xMin, Swift.min(xMax, x))
+        } else {
+            let warm = Self.warmStart(config, table)
+            x = Swift.max(xMin, Swift.min(xMax, warm.lambda > 0 ? warm.lambda.log : xMin))
+            warmX = x
+            warmMix = warm.mix
+            carry = 0
+        }
+        if perAction.count != policy.actionCount {
+            perAction = [UInt64](repeating: 0, count: policy.actionCount)
+        }
+    }
+
+    /// After a restart whose clock reads earlier than the saved state's (a reboot under a monotonic clock), shifts
+    /// every stored time so `now` is the latest time seen: the downtime counts as zero, spend is not forgotten.
+    public mutating func rebase(at now: Double) {
+        guard now.isFinite, now < lastNow else { return }
+        let d = now - lastNow
+        start += d
+        lastNow = now
+        lastAccrual += d
+        for i in slots.indices where slots[i].state != .empty { slots[i].at += d }
+        if !times.ids.isEmpty {
+            let shift = times.bucket(now) &- times.bucket(now - d)
+            for i in times.ids.indices where times.ids[i] != .min { times.ids[i] &+= shift }
+            for i in slots.indices { slots[i].bucket &+= shift }
+            var moved = TimeWindow(horizon: times.horizon, buckets: times.ids.count)
+            for i in times.ids.indices where times.ids[i] != .min {
+                let id = times.ids[i]
+                let n = Int64(moved.ids.count)
+                let s = Int(((id % n) + n) % n)
+                (moved.ids[s], moved.cost[s], moved.count[s]) = (id, times.cost[i], times.count[i])
+            }
+            times = moved
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// Crash-safe storage of a pacer state: a reader sees the old file or the new one, never a torn write.
+public enum StateStore {
+    /// Largest state file `load` accepts (a full window and reservation ring is about 3.7 MiB).
+    public static let maxBytes = 16 << 20
+
+    /// Writes `bytes` to a temporary file in the same directory, fsyncs it, renames it over `path`, and fsyncs
+    /// the directory so the rename survives a power cut.
+    public static func save(_ bytes: [UInt8], to path: String) throws(PolicyError) {
+        let dir = directory(of: path)
+        let tmp = "\(path).tmp.\(SystemFile.processID())"
+        var e = SystemFile.writeSync(tmp, bytes)
+        if e == 0 { e = SystemFile.rename(tmp, path) }
+        if e != 0 {
+            SystemFile.unlink(tmp)
+            throw PolicyError(.io, "cannot write \(path): \(SystemFile.errnoText(e))")
+        }
+        e = SystemFile.syncDirectory(dir)
+        if e != 0 { throw PolicyError(.io, "cannot sync directory \(dir): \(SystemFile.errnoText(e))") }
+    }
+
+    /// The file's bytes, or `nil` when it does not exist (a first start).
+    public static func load(_ path: String) throws(PolicyError) -> [UInt8]? {
+        let (bytes, e) = SystemFile.read(path, limit: maxBytes)
+        if e == SystemFile.noEntry { return nil }
+        if e != 0 { throw PolicyError(.io, "cannot read \(path): \(SystemFile.errnoText(e))") }
+        return bytes
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        if slash == path.utf8.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+}

@@ -1,0 +1,73 @@
+import AllotJSON
+import Glibc
+
+/// One client connection: read, frame lines, answer each in order, write the replies of a read in one send.
+/// It never throws out; whatever a peer sends, only its own connection is affected.
+struct Connection {
+    let fd: Int32
+    let engine: Engine
+    let config: ServerConfig
+
+    static let readSize = 16 * 1024
+
+    func run() {
+        Sys.setTimeouts(fd, seconds: config.idleTimeout)
+        var writer = JSONWriter()
+        guard let peer = Sys.peerCredentials(fd) else {
+            Connection.refuse(fd, .forbidden, "cannot read peer credentials", close: false)
+            engine.countError(.forbidden)
+            return
+        }
+        let access = engine.access(for: peer)
+        guard access != .none else {
+            engine.countError(.forbidden)
+            engine.log(.warning, "peer_refused", ["uid": String(peer.uid), "gid": String(peer.gid),
+                                                  "pid": String(peer.pid)])
+            Connection.refuse(fd, .forbidden, "uid \(peer.uid) gid \(peer.gid) is not allowed", close: false)
+            return
+        }
+        var framer = LineFramer(maxLineBytes: ProtocolHandler.maxLineBytes)
+        var handler = ProtocolHandler(engine: engine, access: access)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Connection.readSize, alignment: 16)
+        defer { buffer.deallocate() }
+        // A peer that trickles a line without ever finishing it is closed after the idle timeout too.
+        var partialSince: Double?
+        while true {
+            let n = Sys.read(fd, into: buffer)
+            if n <= 0 { break }
+            framer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            writer.reset()
+            while let event = framer.next() {
+                switch event {
+                case .line(let line):
+                    line.withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+                case .tooLarge:
+                    handler.handleTooLarge(into: &writer)
+                }
+            }
+            if !writer.bytes.isEmpty {
+                let ok = writer.bytes.withUnsafeBytes { Sys.writeAll(fd, $0) }
+                if !ok { break }
+            }
+            if framer.bufferedBytes > 0 {
+                let now = Sys.monotonic()
+                if let since = partialSince {
+                    if now - since > config.idleTimeout { break }
+                } else {
+                    partialSince = now
+                }
+            } else {
+                partialSince = nil
+            }
+        }
+    }
+
+    /// Answers one error line and (by default) closes: for peers refused before any request is read.
+    static func refuse(_ fd: Int32, _ code: ServerError.Code, _ message: String, close shouldClose: Bool = true) {
+        var w = JSONWriter()
+        ProtocolHandler.writeError(id: nil, code, message, into: &w)
+        w.endLine()
+        w.bytes.withUnsafeBytes { _ = Sys.writeAll(fd, $0) }
+        if shouldClose { close(fd) }
+    }
+}

@@ -1,0 +1,173 @@
+import Glibc
+
+/// Everything `allotd` is told at start. Parsed from flags by `ServerConfig.parse(_:)`.
+public struct ServerConfig: Sendable {
+    public enum BudgetMode: Sendable, Equatable {
+        /// Mean cost per request over the last `requests` requests.
+        case window(requests: Int)
+        /// `costPerSecond` over a rolling window of `horizon` seconds.
+        case rate(costPerSecond: Double, horizon: Double)
+    }
+
+    public var modelPath: String?
+    public var socketPath: String?
+    /// Target mean cost per request; nil: the model card's recommended budget.
+    public var budget: Double?
+    public var mode: BudgetMode = .window(requests: 1000)
+    public var statePath: String?
+    public var socketMode: mode_t = 0o660
+    /// Peers allowed to route/report/stats. Empty lists: the daemon's own uid and gid.
+    public var allowUIDs: [UInt32] = []
+    public var allowGIDs: [UInt32] = []
+    /// Peers allowed admin ops (`reload`, `shadow`). Empty: the daemon's own uid (and root).
+    public var adminUIDs: [UInt32] = []
+    public var maxConnections = 128
+    public var idleTimeout = 60.0
+    public var reportTTL = 120.0
+    public var persistInterval = 1.0
+    public var metricsPath: String?
+    public var metricsInterval = 5.0
+    public var trustedKeys: [String] = []
+    public var allowDowngrade = false
+    public var shadowPath: String?
+    public var seed: UInt64 = 0x414C_4C4F_5444
+    public var logLevel = 1
+
+    public init() {}
+
+    public static let usage = """
+        allotd: routes LLM prompts to compute levels under a rolling budget, over a Unix socket (NDJSON).
+
+        usage: allotd [--model FILE] [--socket PATH] [--budget B] [--window N | --rate R --horizon T]
+                      [--state FILE] [options]
+
+        With no arguments it serves the default model (Models/default.allot) on ./allotd.sock, or on
+        $XDG_RUNTIME_DIR/allotd.sock when that is set, at the budget its model card recommends.
+
+          --model FILE          model file (.allot) to serve; reloaded on SIGHUP or the `reload` op
+          --socket PATH         Unix socket path to listen on (ignored under systemd socket activation)
+          --budget B            target mean cost per request, in the model's cost unit
+          --window N            budget over the last N requests (default 1000)
+          --rate R              rate budget: R cost units per second ...
+          --horizon T           ... over a rolling window of T seconds (with --rate)
+          --state FILE          persist λ, spend and reservations here (crash-safe) and resume from it
+          --mode OCTAL          socket file mode (default 0660)
+          --allow-uid UID       peer uid allowed to use the socket (repeatable; default: own uid)
+          --allow-gid GID       peer gid allowed to use the socket (repeatable; default: own gid)
+          --admin-uid UID       peer uid allowed admin ops: reload, shadow (repeatable; default: own uid)
+          --max-connections N   concurrent connections (default 128); more are answered `unavailable`
+          --idle-timeout S      close a connection idle or stalled for S seconds (default 60)
+          --report-ttl S        charge unreported routes at their estimate after S seconds (default 120)
+          --persist-interval S  seconds between state saves (default 1)
+          --metrics-file PATH   write Prometheus text metrics here atomically (node_exporter textfile)
+          --metrics-interval S  seconds between metrics writes (default 5)
+          --trusted-key FILE    accept only models signed by this Ed25519 public key (repeatable)
+          --allow-downgrade     accept a model whose version is lower than the running one
+          --shadow FILE         evaluate this candidate model next to the live one, without acting
+          --seed N              seed of the mixing generator (default fixed, for reproducible runs)
+          --quiet               log warnings and errors only
+          --help                print this help
+          --version             print the version
+
+        Signals: SIGHUP reloads the model; SIGTERM/SIGINT drain in-flight requests, save state and exit 0.
+        """
+}
+
+extension ServerConfig {
+    /// The outcome of parsing the command line: run, or print help/version and exit 0.
+    public enum Parsed: Sendable {
+        case run(ServerConfig)
+        case help
+        case version
+    }
+
+    /// Parses `allotd`'s flags (`--flag value` or `--flag=value`). Throws a `config` error naming the flag.
+    public static func parse(_ args: [String]) throws(ServerError) -> Parsed {
+        var c = ServerConfig()
+        var sawWindow = false
+        var rate: Double?
+        var horizon: Double?
+        var i = 0
+        while i < args.count {
+            var flag = args[i]
+            var inlineValue: String?
+            if let eq = flag.firstIndex(of: "="), flag.hasPrefix("--") {
+                inlineValue = String(flag[flag.index(after: eq)...])
+                flag = String(flag[..<eq])
+            }
+            i += 1
+            func value() throws(ServerError) -> String {
+                if let v = inlineValue { return v }
+                guard i < args.count else { throw ServerError(.config, "\(flag) needs a value") }
+                defer { i += 1 }
+                return args[i]
+            }
+            func number(min: Double = 0, positive: Bool = true) throws(ServerError) -> Double {
+                let v = try value()
+                guard let d = Double(v), d.isFinite, positive ? d > min : d >= min else {
+                    throw ServerError(.config, "\(flag) needs a \(positive ? "positive" : "non-negative") number, got '\(v)'")
+                }
+                return d
+            }
+            func id() throws(ServerError) -> UInt32 {
+                let v = try value()
+                guard let n = UInt32(v) else { throw ServerError(.config, "\(flag) needs a numeric id, got '\(v)'") }
+                return n
+            }
+            switch flag {
+            case "--help", "-h": return .help
+            case "--version": return .version
+            case "--model": c.modelPath = try value()
+            case "--socket": c.socketPath = try value()
+            case "--budget": c.budget = try number()
+            case "--window":
+                let n = try number(min: 1, positive: false)
+                guard n == n.rounded(), n <= 10_000_000 else {
+                    throw ServerError(.config, "--window needs a whole number of requests from 1 to 10000000")
+                }
+                c.mode = .window(requests: Int(n))
+                sawWindow = true
+            case "--rate": rate = try number()
+            case "--horizon": horizon = try number()
+            case "--state": c.statePath = try value()
+            case "--mode":
+                let v = try value()
+                guard let m = UInt32(v, radix: 8), m <= 0o777 else {
+                    throw ServerError(.config, "--mode needs an octal file mode such as 0660, got '\(v)'")
+                }
+                c.socketMode = mode_t(m)
+            case "--allow-uid": c.allowUIDs.append(try id())
+            case "--allow-gid": c.allowGIDs.append(try id())
+            case "--admin-uid": c.adminUIDs.append(try id())
+            case "--max-connections":
+                let n = try number(min: 1, positive: false)
+                guard n <= 100_000 else { throw ServerError(.config, "--max-connections is at most 100000") }
+                c.maxConnections = Int(n)
+            case "--idle-timeout": c.idleTimeout = try number()
+            case "--report-ttl": c.reportTTL = try number()
+            case "--persist-interval": c.persistInterval = try number()
+            case "--metrics-file": c.metricsPath = try value()
+            case "--metrics-interval": c.metricsInterval = try number()
+            case "--trusted-key": c.trustedKeys.append(try value())
+            case "--allow-downgrade": c.allowDowngrade = true
+            case "--shadow": c.shadowPath = try value()
+            case "--seed":
+                let v = try value()
+                guard let s = UInt64(v) else { throw ServerError(.config, "--seed needs an unsigned integer") }
+                c.seed = s
+            case "--quiet": c.logLevel = 2
+            default:
+                throw ServerError(.config, "unknown flag '\(flag)' (see --help)")
+            }
+        }
+        switch (rate, horizon) {
+        case (nil, nil): break
+        case let (r?, h?):
+            if sawWindow { throw ServerError(.config, "--window and --rate are exclusive") }
+            c.mode = .rate(costPerSecond: r, horizon: h)
+        default:
+            throw ServerError(.config, "--rate and --horizon go together")
+        }
+        return .run(c)
+    }
+}

@@ -1,0 +1,300 @@
+import CAllotShims
+import Glibc
+
+/// Every system call the server makes, in one place (FlyingFox's `Socket+Glibc`): retries `EINTR`, turns
+/// failures into `ServerError` with errno's text, and keeps unsafe pointer juggling out of the protocol code.
+package enum Sys {
+    package static func errnoText(_ code: Int32 = errno) -> String {
+        guard let s = strerror(code) else { return "errno \(code)" }
+        return String(cString: s)
+    }
+
+    /// Retries a call while it fails with EINTR.
+    @inline(__always)
+    package static func retrying<T: FixedWidthInteger>(_ body: () -> T) -> T {
+        while true {
+            let r = body()
+            if r == -1 && errno == EINTR { continue }
+            return r
+        }
+    }
+
+    package static var ownUID: UInt32 { getuid() }
+    package static var ownGID: UInt32 { getgid() }
+
+    // MARK: Time
+
+    /// Monotonic seconds: for timeouts and uptime.
+    package static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// Wall-clock seconds since the epoch: for the budget state, which must survive a restart.
+    package static func wallClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    // MARK: Unix sockets
+
+    package static func makeAddress(_ path: String) throws(ServerError) -> sockaddr_un {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: addr.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity else {
+            throw ServerError(.config, "socket path must be 1 to \(capacity - 1) bytes: \(path)")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+            raw[bytes.count] = 0
+        }
+        return addr
+    }
+
+    package static func unixSocket() throws(ServerError) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw ServerError(.io, "socket: \(errnoText())") }
+        return fd
+    }
+
+    /// True when something accepts connections on `path` (a live daemon).
+    package static func isLive(_ path: String) -> Bool {
+        guard var addr = try? makeAddress(path), let fd = try? unixSocket() else { return false }
+        defer { close(fd) }
+        let r = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                retrying { connect(fd, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+        return r == 0
+    }
+
+    package static func bindAndListen(_ fd: Int32, _ path: String, backlog: Int32) throws(ServerError) {
+        var addr = try makeAddress(path)
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if r != 0 { throw ServerError(.io, "bind \(path): \(errnoText())") }
+        if listen(fd, backlog) != 0 { throw ServerError(.io, "listen \(path): \(errnoText())") }
+    }
+
+    package static func accept(_ fd: Int32) -> Int32 {
+        retrying { allot_accept_cloexec(fd) }
+    }
+
+    package struct PeerCredentials: Sendable, Equatable {
+        package var pid: Int32
+        package var uid: UInt32
+        package var gid: UInt32
+    }
+
+    package static func peerCredentials(_ fd: Int32) -> PeerCredentials? {
+        var pid: Int32 = 0
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+        guard allot_peercred(fd, &pid, &uid, &gid) == 0 else { return nil }
+        return PeerCredentials(pid: pid, uid: uid, gid: gid)
+    }
+
+    /// Bounds how long a blocking read or write may wait, so a stalled peer frees its slot.
+    package static func setTimeouts(_ fd: Int32, seconds: Double) {
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Whether `fd` is a listening Unix stream socket (for systemd's LISTEN_FDS).
+    package static func isListeningUnixSocket(_ fd: Int32) -> Bool {
+        var type: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0, type == Int32(SOCK_STREAM.rawValue) else {
+            return false
+        }
+        var accepting: Int32 = 0
+        len = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0 else { return false }
+        var addr = sockaddr_un()
+        var alen = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let r = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &alen) }
+        }
+        return r == 0 && addr.sun_family == sa_family_t(AF_UNIX) && accepting != 0
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 at EOF; -1 on error or timeout (errno set).
+    package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        retrying { recv(fd, buffer.baseAddress, buffer.count, 0) }
+    }
+
+    /// Writes all bytes; false when the peer went away or stalled past the send timeout.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = retrying { send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    // MARK: Files
+
+    /// Reads a whole file, refusing files over `limit` bytes.
+    package static func readFile(_ path: String, limit: Int) throws(ServerError) -> [UInt8] {
+        let fd = retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 { throw ServerError(.io, "open \(path): \(errnoText())") }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw ServerError(.io, "stat \(path): \(errnoText())") }
+        if st.st_size > limit { throw ServerError(.io, "\(path) is \(st.st_size) bytes, over the \(limit) limit") }
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var got = 0
+        while got < out.count {
+            let n = out.withUnsafeMutableBytes { raw in
+                retrying { Glibc.read(fd, raw.baseAddress! + got, raw.count - got) }
+            }
+            if n < 0 { throw ServerError(.io, "read \(path): \(errnoText())") }
+            if n == 0 { break }
+            got += n
+        }
+        if got != out.count { throw ServerError(.io, "\(path) changed size while being read") }
+        return out
+    }
+
+    /// Writes `bytes` to `path` crash-safely: a temporary file beside it, fsync, rename, fsync of the directory.
+    package static func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644)
+        throws(ServerError)
+    {
+        let tmp = path + ".tmp.\(getpid())"
+        let fd = retrying { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        if fd < 0 { throw ServerError(.io, "open \(tmp): \(errnoText())") }
+        var ok = true
+        var failure = ""
+        bytes.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = retrying { Glibc.write(fd, raw.baseAddress! + off, raw.count - off) }
+                if n <= 0 {
+                    ok = false
+                    failure = "write \(tmp): \(errnoText())"
+                    return
+                }
+                off += n
+            }
+        }
+        if ok && fsync(fd) != 0 {
+            ok = false
+            failure = "fsync \(tmp): \(errnoText())"
+        }
+        close(fd)
+        if ok && rename(tmp, path) != 0 {
+            ok = false
+            failure = "rename \(tmp): \(errnoText())"
+        }
+        if !ok {
+            unlink(tmp)
+            throw ServerError(.io, failure)
+        }
+        let dir = directory(of: path)
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    package static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    package static func fileExists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    package static func environment(_ name: String) -> String? {
+        guard let v = getenv(name) else { return nil }
+        return String(cString: v)
+    }
+
+    /// The running executable's path (needs /proc).
+    package static func executablePath() -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    package static func writeStderr(_ line: String) {
+        var l = line
+        l.withUTF8 { buf in
+            var off = 0
+            while off < buf.count {
+                let n = retrying { Glibc.write(2, buf.baseAddress! + off, buf.count - off) }
+                if n <= 0 { return }
+                off += n
+            }
+        }
+    }
+
+    // MARK: Threads and signals
+
+    private final class ThreadBody {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    /// Starts a detached thread. The server uses a thread per connection: blocking I/O on a local socket is the
+    /// physical floor, and a stalled client can only ever block its own thread.
+    package static func spawn(stackSize: Int = 256 * 1024, _ body: @escaping @Sendable () -> Void)
+        throws(ServerError)
+    {
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attr, stackSize)
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var tid = pthread_t()
+        let r = pthread_create(&tid, &attr, { arg in
+            let body = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
+            body.run()
+            return nil
+        }, box)
+        if r != 0 {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            throw ServerError(.io, "pthread_create: \(errnoText(r))")
+        }
+    }
+
+    package static let handledSignals: [Int32] = [SIGHUP, SIGTERM, SIGINT]
+
+    /// Blocks the handled signals in the calling thread (and the threads it spawns), so only `waitSignal` sees them.
+    package static func blockSignals() {
+        var set = signalSet()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    private static func signalSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in handledSignals { sigaddset(&set, s) }
+        return set
+    }
+
+    /// Waits up to `seconds` for a handled signal; nil on timeout.
+    package static func waitSignal(seconds: Double) -> Int32? {
+        var set = signalSet()
+        var info = siginfo_t()
+        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        let r = sigtimedwait(&set, &info, &ts)
+        return r > 0 ? r : nil
+    }
+}

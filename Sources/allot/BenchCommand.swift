@@ -1,0 +1,328 @@
+import AllotJSON
+import AllotModel
+import AllotPolicy
+import ArgumentParser
+import Foundation
+
+/// `allot bench-decision`: the cost of one route decision in process, without the socket. Per request:
+/// features from a GSM8K prompt and a signal, every head, the λ choice, and the budget update (`Pacer.reserve`
+/// then `settle`). Also the same decision wrapped in what the daemon adds per line (JSON parse of the request,
+/// reply written with `JSONWriter`), and the time to load and verify each model. Run it in release mode.
+///
+/// Models: the default model (`Models/default.allot`) when present, and a synthetic 5-action x 200-tree x
+/// depth-6 model (`SyntheticModel`) whose bins are quantiles of the real prompts' features, so trees see
+/// realistic codes. `--write-synthetic` saves that model so `Scripts/bench` can serve it with `allotd`.
+struct BenchDecision: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-decision",
+        abstract: "Measure the in-process route decision (features, heads, choice, budget update) in ns.")
+
+    @Option(help: "Model to measure besides the synthetic one (default: Models/default.allot when present).")
+    var model: String?
+    @Option(help: "Prompts: JSON lines with \"text\" and \"signals\" (GSM8K).")
+    var prompts = "Models/data/gsm8k-cascade.jsonl"
+    @Option(help: "Use only prompts at least this many characters long (GSM8K-sized requests).")
+    var minChars = 300
+    @Option(help: "Timed repetitions; the median is reported.") var reps = 15
+    @Option(help: "Requests per repetition.") var requests = 20000
+    @Option(help: "Save the synthetic model (signed with a fixed test key) here.") var writeSynthetic: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let pool = try BenchPrompts.load(path: prompts, minChars: minChars)
+        var results: [BenchDecisionResult] = []
+        let defaultPath = model ?? (FileManager.default.fileExists(atPath: "Models/default.allot")
+            ? "Models/default.allot" : nil)
+        if let defaultPath {
+            results.append(try measure(name: "default", path: defaultPath, trustedKeys: nil, pool: pool))
+        }
+        let (file, publicKey) = try synthetic(pool: pool)
+        let path = writeSynthetic ?? NSTemporaryDirectory() + "/allot-bench-decision-\(getpid()).allot"
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        defer { if writeSynthetic == nil { try? FileManager.default.removeItem(atPath: path) } }
+        results.append(try measure(name: "synthetic-5x200x6", path: path, trustedKeys: [publicKey], pool: pool))
+
+        if json {
+            let items = results.map(\.json).joined(separator: ", ")
+            print("{\"prompts\": \(pool.count), \"mean_prompt_chars\": \(BenchPrompts.meanChars(pool)), "
+                + "\"models\": [\(items)]}")
+        } else {
+            print("prompts           \(pool.count) GSM8K prompts, mean \(BenchPrompts.meanChars(pool)) chars")
+            if defaultPath == nil { print("default model     not found (Models/default.allot): skipped") }
+            for r in results { print(r.text) }
+        }
+    }
+
+    /// Load + verify as `allotd` does it (read, signature when keys are given, integrity, inflate, decode,
+    /// validate, build the policy), then the timed loops. All times are this thread's CPU time.
+    func measure(name: String, path: String, trustedKeys: [[UInt8]]?, pool: [BenchPrompt]) throws
+        -> BenchDecisionResult
+    {
+        var loads: [Double] = []
+        var policy: Policy?
+        var bytes: [UInt8] = []
+        for _ in 0..<30 {
+            let t0 = BenchStats.cpuNow()
+            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            if let trustedKeys { _ = try ModelSigner.verify(bytes, trustedKeys: trustedKeys) }
+            policy = try Policy(model: ModelReader.decode(bytes))
+            loads.append(BenchStats.cpuNow() - t0)
+        }
+        guard let policy else { throw ValidationError("no model") }
+        let budget = policy.model.lambdaTable.isEmpty
+            ? policy.model.actions.map(\.meanCost).sorted()[policy.actionCount / 2]
+            : policy.model.lambdaTable[policy.model.lambdaTable.count / 2].budget
+        var harness = try DecisionHarness(policy: policy, budget: budget, pool: pool)
+        let evaluator = try ModelEvaluator(policy.model)
+        var decide: [Double] = []
+        var fast: [Double] = []
+        var wire: [Double] = []
+        for _ in 0..<reps {
+            decide.append(harness.timeDecisions(requests))
+            fast.append(harness.timeEvaluatorDecisions(requests, evaluator: evaluator))
+            wire.append(harness.timeLines(requests))
+        }
+        let m = policy.model
+        return BenchDecisionResult(
+            name: name, actions: m.actions.count, trees: m.utility.map(\.depths.count).reduce(0, +)
+                + m.cost.compactMap { $0?.depths.count }.reduce(0, +),
+            features: policy.featureCount, fileBytes: bytes.count, signed: trustedKeys != nil,
+            loadMs: BenchStats.median(loads) * 1e3, decideNs: BenchStats.median(decide) * 1e9,
+            decideMinNs: (decide.min() ?? 0) * 1e9, evaluatorNs: BenchStats.median(fast) * 1e9,
+            lineNs: BenchStats.median(wire) * 1e9,
+            actionShares: harness.actionShares)
+    }
+
+    /// The reference 5 x 200 x depth-6 model over the real extractor's features (hashed n-grams and the
+    /// `probe_agree` signal), binned at quantiles of the prompts' features, signed with a fixed key.
+    func synthetic(pool: [BenchPrompt]) throws -> ([UInt8], [UInt8]) {
+        let spec = FeatureSpec(hashBuckets: 32, ngramMax: 2, signals: ["probe_agree"])
+        let extractor = try FeatureExtractor(spec: spec)
+        let rows = pool.map { extractor.extract(text: $0.text, signals: $0.signals) }
+        let edges = 32
+        let bins = FeatureBins(edges: (0..<extractor.count).map { f in
+            let values = rows.map { $0[f] }.filter { !$0.isNaN }.sorted()
+            var e: [Float] = []
+            for q in 1...edges where !values.isEmpty {
+                let v = values[min(values.count - 1, q * values.count / (edges + 1))]
+                if e.last.map({ v > $0 }) ?? true { e.append(v) }
+            }
+            return e.isEmpty ? [0.5] : e
+        })
+        var rng = SeededGenerator(seed: 2026)
+        let heads = SyntheticModel.floatHeads(actions: 5, trees: 200, depth: 6, features: extractor.count,
+                                              edgesPerFeature: edges, rng: &rng)
+        var m = SyntheticModel.model(utility: heads, bins: bins)
+        m.features = spec
+        var file = try ModelWriter.encode(m)
+        let key = try ModelSigner.keypair(seed: [UInt8](repeating: 7, count: 32))
+        try ModelSigner.sign(&file, secretKey: key.secretKey)
+        return (file, key.publicKey)
+    }
+}
+
+/// One prompt of the pool: its text and its runtime signals.
+struct BenchPrompt {
+    var text: String
+    var signals: [String: Double]
+}
+
+enum BenchPrompts {
+    static func load(path: String, minChars: Int) throws -> [BenchPrompt] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        var pool: [BenchPrompt] = []
+        for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            guard case .object(let row) = try JSONParser.parse([UInt8](line)),
+                  case .string(let text)? = row["text"], text.count >= minChars else { continue }
+            var signals: [String: Double] = [:]
+            if case .object(let s)? = row["signals"] {
+                for (k, v) in s { if case .number(let d) = v { signals[k] = d } }
+            }
+            pool.append(BenchPrompt(text: text, signals: signals))
+        }
+        guard !pool.isEmpty else { throw ValidationError("no prompts of at least \(minChars) characters in \(path)") }
+        return pool
+    }
+
+    static func meanChars(_ pool: [BenchPrompt]) -> Int {
+        pool.map(\.text.count).reduce(0, +) / max(1, pool.count)
+    }
+}
+
+enum BenchStats {
+    static func median(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.sorted()[xs.count / 2] }
+
+    /// This thread's CPU time in seconds: on a shared machine, time spent preempted is not the decision's cost.
+    static func cpuNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
+
+struct BenchDecisionResult {
+    var name: String
+    var actions, trees, features, fileBytes: Int
+    var signed: Bool
+    var loadMs, decideNs, decideMinNs, evaluatorNs, lineNs: Double
+    var actionShares: [Double]
+
+    var json: String {
+        let shares = actionShares.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+        return "{\"name\": \"\(name)\", \"actions\": \(actions), \"trees\": \(trees), \"features\": \(features), "
+            + "\"file_bytes\": \(fileBytes), \"signed\": \(signed), "
+            + "\"load_verify_ms\": \(String(format: "%.3f", loadMs)), "
+            + "\"decision_ns\": \(String(format: "%.1f", decideNs)), "
+            + "\"decision_min_ns\": \(String(format: "%.1f", decideMinNs)), "
+            + "\"decision_evaluator_ns\": \(String(format: "%.1f", evaluatorNs)), "
+            + "\"line_ns\": \(String(format: "%.1f", lineNs)), \"action_shares\": [\(shares)]}"
+    }
+
+    var text: String {
+        """
+        model             \(name): \(actions) actions, \(trees) trees, \(features) features, \(fileBytes) bytes\
+        \(signed ? " signed" : "")
+          load + verify   \(String(format: "%.3f", loadMs)) ms (median of 30)
+          decision        \(String(format: "%.0f", decideNs)) ns per request (median; best \
+        \(String(format: "%.0f", decideMinNs))): features + heads + choice + reserve/settle
+          with evaluator  \(String(format: "%.0f", evaluatorNs)) ns per request: heads by ModelEvaluator
+          line            \(String(format: "%.0f", lineNs)) ns per request: JSON parse + decision + reply
+          actions         \(actionShares.map { String(format: "%.2f", $0) }.joined(separator: " "))
+        """
+    }
+}
+
+/// The timed loops, with every buffer made up front so a request allocates only what the daemon's would.
+struct DecisionHarness {
+    let policy: Policy
+    var scratch: DecisionScratch
+    var pacer: Pacer
+    var rng = SplitMix64(seed: 1)
+    var now = 0.0
+    let texts: [[UInt8]]
+    let signals: [[Float]]
+    let lines: [[UInt8]]
+    let params: [JSONValue]
+    var writer = JSONWriter()
+    var counts: [Int]
+
+    init(policy: Policy, budget: Double, pool: [BenchPrompt]) throws {
+        self.policy = policy
+        scratch = DecisionScratch(policy: policy)
+        pacer = try Pacer(config: PacerConfig(budget: .window(meanCost: budget, requests: 1000)), policy: policy, at: 0)
+        texts = pool.map { Array($0.text.utf8) }
+        let names = policy.model.features.signals
+        signals = pool.map { p in names.map { p.signals[$0].map(Float.init) ?? .nan } }
+        lines = pool.enumerated().map { i, p in
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("op"); w.string("route")
+            w.key("id"); w.int(i)
+            w.key("text"); w.string(p.text)
+            w.key("signals"); w.beginObject()
+            w.key("probe_agree"); w.number(p.signals["probe_agree"] ?? 0)
+            w.endObject()
+            w.endObject()
+            return w.bytes
+        }
+        params = policy.model.actions.map { (try? JSONParser.parse($0.params)) ?? .object([:]) }
+        counts = [Int](repeating: 0, count: policy.actionCount)
+    }
+
+    var actionShares: [Double] {
+        let total = Double(max(1, counts.reduce(0, +)))
+        return counts.map { Double($0) / total }
+    }
+
+    /// Features + every head + choice + reserve + settle; seconds per request.
+    mutating func timeDecisions(_ n: Int) -> Double {
+        let t0 = BenchStats.cpuNow()
+        for i in 0..<n {
+            let p = i % texts.count
+            let draw = rng.nextUnit()
+            let action = texts[p].withUnsafeBufferPointer { text in
+                signals[p].withUnsafeBufferPointer { sig in
+                    policy.decide(text: text, signals: sig, lambda: pacer.lambda, mix: pacer.mix, draw: draw,
+                                  scratch: &scratch)
+                }
+            }
+            let cost = scratch.costs[action]
+            let ticket = pacer.reserve(action: action, estimate: cost, at: now)
+            pacer.settle(ticket, cost: cost, at: now)
+            now += 0.001
+            counts[action] += 1
+        }
+        return (BenchStats.cpuNow() - t0) / Double(n)
+    }
+
+    /// The same decision with the heads evaluated by `ModelEvaluator` (trees grouped by depth, splits packed,
+    /// levels unrolled) instead of `Head.predict`: what `Policy.evaluate` would cost if it used it.
+    mutating func timeEvaluatorDecisions(_ n: Int, evaluator: ModelEvaluator) -> Double {
+        let a = policy.actionCount
+        var out = [Float](repeating: 0, count: 2 * a)
+        let t0 = BenchStats.cpuNow()
+        for i in 0..<n {
+            let p = i % texts.count
+            texts[p].withUnsafeBufferPointer { text in
+                signals[p].withUnsafeBufferPointer { sig in
+                    scratch.features.withUnsafeMutableBufferPointer {
+                        policy.extractor.extract(text: text, signals: sig, into: $0)
+                    }
+                }
+            }
+            scratch.features.withUnsafeBufferPointer { f in
+                scratch.codes.withUnsafeMutableBufferPointer { policy.model.bins.codes(f, into: $0) }
+            }
+            scratch.codes.withUnsafeBufferPointer { c in out.withUnsafeMutableBufferPointer { evaluator.evaluate(codes: c, into: $0) } }
+            for j in 0..<a {
+                scratch.utilities[j] = Double(out[j])
+                scratch.costs[j] = policy.model.cost[j] == nil ? policy.model.actions[j].meanCost : Double(out[a + j])
+            }
+            let draw = rng.nextUnit()
+            let action = Policy.choose(utilities: scratch.utilities, costs: scratch.costs, lambda: pacer.lambda,
+                                       mix: pacer.mix, draw: draw)
+            let cost = scratch.costs[action]
+            let ticket = pacer.reserve(action: action, estimate: cost, at: now)
+            pacer.settle(ticket, cost: cost, at: now)
+            now += 0.001
+            counts[action] += 1
+        }
+        return (BenchStats.cpuNow() - t0) / Double(n)
+    }
+
+    /// What the daemon does per route line besides the socket: parse, validate fields, decide, reserve, reply.
+    mutating func timeLines(_ n: Int) -> Double {
+        let names = policy.model.features.signals
+        let t0 = BenchStats.cpuNow()
+        for i in 0..<n {
+            guard case .object(let request)? = try? JSONParser.parse(lines[i % lines.count], maxDepth: 8),
+                  case .string(var text)? = request["text"] else { continue }
+            var sig: [String: Double] = [:]
+            if case .object(let s)? = request["signals"] {
+                for (k, v) in s { if case .number(let d) = v { sig[k] = d } }
+            }
+            for j in scratch.signals.indices { scratch.signals[j] = .nan }
+            for (j, name) in names.enumerated() { if let v = sig[name] { scratch.signals[j] = Float(v) } }
+            let lambda = pacer.lambda
+            let draw = rng.nextUnit()
+            let action = text.withUTF8 { policy.decide(text: $0, lambda: lambda, mix: pacer.mix, draw: draw,
+                                                       scratch: &scratch) }
+            let cost = scratch.costs[action]
+            let ticket = pacer.reserve(action: action, estimate: cost, at: now)
+            now += 0.001
+            writer.reset()
+            writer.beginObject()
+            if let id = request["id"] { writer.key("id"); writer.value(id) }
+            writer.key("ok"); writer.bool(true)
+            writer.key("action"); writer.string(policy.model.actions[action].name)
+            writer.key("params"); writer.value(params[action])
+            writer.key("cost"); writer.number(cost)
+            writer.key("lambda"); writer.number(lambda)
+            writer.key("ticket"); writer.string(ticket.description)
+            writer.endObject()
+            writer.endLine()
+            counts[action] += writer.bytes.isEmpty ? 1 : 0
+        }
+        return (BenchStats.cpuNow() - t0) / Double(n)
+    }
+}

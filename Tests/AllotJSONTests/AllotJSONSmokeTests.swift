@@ -1,6 +1,0 @@
-import Testing
-@testable import AllotJSON
-
-@Test func AllotJSONBuilds() {
-    #expect(Bool(true))
-}

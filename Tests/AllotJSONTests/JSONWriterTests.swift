@@ -1,0 +1,153 @@
+import AllotJSON
+import Testing
+
+struct JSONWriterTests {
+    @Test func insertsCommasAndColons() {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("op")
+        writer.string("route")
+        writer.key("id")
+        writer.int(7)
+        writer.key("list")
+        writer.beginArray()
+        writer.int(1)
+        writer.beginObject()
+        writer.endObject()
+        writer.beginArray()
+        writer.endArray()
+        writer.null()
+        writer.bool(true)
+        writer.raw("{\"samples\": 4}")
+        writer.endArray()
+        writer.key("ok")
+        writer.bool(false)
+        writer.endObject()
+        #expect(writer.text == #"{"op":"route","id":7,"list":[1,{},[],null,true,{"samples": 4}],"ok":false}"#)
+    }
+
+    @Test(
+        arguments: [
+            (4.0, "4"), (-4.0, "-4"), (0.0, "0"), (-0.0, "-0"), (0.1, "0.1"), (-2.5, "-2.5"), (1e-7, "1e-07"),
+            (9007199254740991.0, "9007199254740991"), (9007199254740992.0, "9007199254740992"),
+            (18014398509481984.0, "1.8014398509481984e+16"), (1e17, "1e+17"),
+            (1e300, "1e+300"), (.leastNonzeroMagnitude, "5e-324"), (.infinity, "null"), (-.infinity, "null"),
+            (.nan, "null"),
+            (123456.789, "123456.789"),
+        ] as [(Double, String)])
+    func numbers(_ value: Double, _ expected: String) throws {
+        var writer = JSONWriter()
+        writer.number(value)
+        #expect(writer.text == expected)
+        if value.isFinite {
+            let parsed = try JSONParser.parse(writer.bytes).doubleValue
+            #expect(parsed?.bitPattern == value.bitPattern)
+        }
+    }
+
+    @Test func integers() {
+        var writer = JSONWriter()
+        writer.beginArray()
+        for value in [0, 1, -1, 10, 1_234_567_890, Int.max, Int.min] { writer.int(value) }
+        writer.endArray()
+        #expect(writer.text == "[0,1,-1,10,1234567890,9223372036854775807,-9223372036854775808]")
+    }
+
+    @Test func escapesStrings() throws {
+        var writer = JSONWriter()
+        let text = "q\"b\\s/\n\r\t\u{8}\u{C}\u{0}\u{1F}\u{7F}é€😀\u{2028}"
+        writer.string(text)
+        #expect(writer.text == #""q\"b\\s/\n\r\t\b\f\u0000\u001f"# + "\u{7F}é€😀\u{2028}\"")
+        #expect(try JSONParser.parse(writer.bytes) == .string(text))
+    }
+
+    @Test func keysAreEscapedToo() throws {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("a\"b")
+        writer.int(1)
+        writer.endObject()
+        #expect(writer.text == #"{"a\"b":1}"#)
+    }
+
+    @Test func resetKeepsCapacity() {
+        var writer = JSONWriter(capacity: 16)
+        writer.string(String(repeating: "x", count: 1000))
+        let capacity = writer.bytes.capacity
+        writer.reset()
+        #expect(writer.bytes.isEmpty)
+        #expect(writer.bytes.capacity == capacity)
+        writer.int(1)
+        writer.int(2)
+        #expect(writer.text == "1,2")
+    }
+
+    @Test func valueSortsKeys() {
+        let value: JSONValue = ["b": [1, "x", nil], "a": ["z": true, "y": 0.5], "": false]
+        #expect(value.description == #"{"":false,"a":{"y":0.5,"z":true},"b":[1,"x",null]}"#)
+    }
+
+    @Test func randomValuesRoundTrip() throws {
+        var rng = SplitMix64(seed: 0x5EED_0003)
+        for _ in 0..<3_000 {
+            let value = RandomJSON.value(depth: 4, using: &rng)
+            var writer = JSONWriter()
+            writer.value(value)
+            let parsed = try JSONParser.parse(writer.bytes)
+            #expect(parsed == value, "\(writer.text)")
+            writer.reset()
+            writer.value(parsed)
+            #expect(writer.text == value.description)
+        }
+    }
+}
+
+/// Random JSON values for property tests: all kinds of strings (control characters, every UTF-8 length) and
+/// finite numbers of every magnitude.
+enum RandomJSON {
+    static func value(depth: Int, using rng: inout SplitMix64) -> JSONValue {
+        switch Int.random(in: 0..<(depth > 0 ? 7 : 5), using: &rng) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &rng))
+        case 2: return .number(number(using: &rng))
+        case 3, 4: return .string(string(using: &rng))
+        case 5:
+            return .array((0..<Int.random(in: 0...5, using: &rng)).map { _ in value(depth: depth - 1, using: &rng) })
+        default:
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<Int.random(in: 0...5, using: &rng) {
+                members[string(using: &rng)] = value(depth: depth - 1, using: &rng)
+            }
+            return .object(members)
+        }
+    }
+
+    static func number(using rng: inout SplitMix64) -> Double {
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: return Double(Int.random(in: -1000...1000, using: &rng))
+        case 1: return Double.random(in: -1...1, using: &rng)
+        case 2: return Double(Int64.random(in: .min ... .max, using: &rng))
+        default:
+            while true {
+                let value = Double(bitPattern: rng.next())
+                if value.isFinite { return value }
+            }
+        }
+    }
+
+    static func string(using rng: inout SplitMix64) -> String {
+        var scalars = String.UnicodeScalarView()
+        for _ in 0..<Int.random(in: 0...24, using: &rng) {
+            let range: ClosedRange<UInt32> =
+                switch Int.random(in: 0..<6, using: &rng) {
+                case 0: 0...0x1F
+                case 1, 2: 0x20...0x7F
+                case 3: 0x80...0x7FF
+                case 4: 0x800...0xFFFF
+                default: 0x10000...0x10FFFF
+                }
+            if let scalar = Unicode.Scalar(UInt32.random(in: range, using: &rng)) { scalars.append(scalar) }
+        }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,118 @@
+import AllotModel
+import AllotPolicy
+import Foundation
+import Testing
+
+private let table = Traffic.table(seed: 99)
+
+/// A pacer with history: settled, outstanding, expired and duplicate-reported requests.
+private func busyPacer(_ budget: Budget) throws -> Pacer {
+    var p = try Pacer(
+        config: PacerConfig(budget: budget, reservationTTL: 30, maxOutstanding: 64, expectedRequestRate: 3),
+        lambdaTable: table, actionCount: 5, at: 1000)
+    var traffic = Traffic(rng: SplitMix64(seed: 8))
+    var open: [(Ticket, Double)] = []
+    for k in 0..<700 {
+        let t = 1000 + Double(k) / 4
+        let r = traffic.next()
+        let a = Policy.choose(utilities: r.u, costs: r.c, lambda: p.lambda)
+        open.append((p.reserve(action: a, estimate: r.c[a], at: t), r.actual[a]))
+        if k % 3 != 0, open.count > 5 {
+            let (ticket, cost) = open.removeFirst()
+            p.settle(ticket, cost: cost, at: t)
+            if k % 7 == 0 { p.settle(ticket, cost: cost, at: t) }
+        }
+    }
+    return p
+}
+
+private let budgets: [Budget] = [.window(meanCost: 4, requests: 300), .rate(costPerSecond: 12, horizon: 120)]
+
+@Test(arguments: budgets)
+func encodeDecodeRoundTripsAndBehavesTheSame(budget: Budget) throws {
+    var a = try busyPacer(budget)
+    let bytes = a.encode()
+    var b = try Pacer(decoding: bytes)
+    #expect(b.encode() == bytes)
+    #expect(b.lambda == a.lambda && b.config == a.config)
+    #expect(b.stats(at: 1200) == a.stats(at: 1200))
+    // The restored pacer continues exactly like the original.
+    var traffic = Traffic(rng: SplitMix64(seed: 9))
+    for k in 0..<300 {
+        let t = 1200 + Double(k)
+        let r = traffic.next()
+        let ta = a.reserve(action: 1, estimate: r.c[1], at: t)
+        let tb = b.reserve(action: 1, estimate: r.c[1], at: t)
+        #expect(ta == tb)
+        #expect(
+            a.settle(Ticket(ta.rawValue - 3), cost: r.actual[1], at: t)
+                == b.settle(Ticket(tb.rawValue - 3), cost: r.actual[1], at: t))
+    }
+    #expect(a.encode() == b.encode())
+}
+
+@Test(arguments: budgets)
+func corruptStatesAreRejected(budget: Budget) throws {
+    let bytes = try busyPacer(budget).encode()
+    // Every truncation.
+    for n in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 997)) {
+        #expect(throws: PolicyError.self) { try Pacer(decoding: Array(bytes[0..<n])) }
+    }
+    // Flipped bits anywhere.
+    var rng = SplitMix64(seed: 11)
+    for _ in 0..<500 {
+        var c = bytes
+        let i = Int(rng.next() % UInt64(c.count))
+        c[i] ^= UInt8(1 << (rng.next() % 8))
+        #expect(throws: PolicyError.self) { try Pacer(decoding: c) }
+    }
+    // Trailing garbage, random bytes, another version.
+    #expect(throws: PolicyError.self) { try Pacer(decoding: bytes + [0]) }
+    #expect(throws: PolicyError.self) {
+        try Pacer(decoding: (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+    }
+    var v2 = bytes
+    v2[4] = 2
+    #expect(throws: PolicyError.self) { try Pacer(decoding: v2) }
+}
+
+@Test func aValidChecksumOverInconsistentContentIsStillRejected() throws {
+    var bytes = try busyPacer(.window(meanCost: 4, requests: 300)).encode()
+    // Set λ (the first f64 after the 4+2+4 header, 57 bytes of settings) to NaN and re-seal the checksum.
+    let at = 10 + 1 + 16 + 48 + 4 + 1 + 8
+    for k in 0..<8 { bytes[at + k] = UInt8(truncatingIfNeeded: Double.nan.bitPattern >> (8 * UInt64(k))) }
+    let sum = FNV1a.hash(bytes[0..<(bytes.count - 8)])
+    for k in 0..<8 { bytes[bytes.count - 8 + k] = UInt8(truncatingIfNeeded: sum >> (8 * UInt64(k))) }
+    #expect(throws: PolicyError.self) { try Pacer(decoding: bytes) }
+}
+
+@Test func stateStoreSavesAtomicallyAndLoads() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("allot-state-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("pacer.state").path
+    #expect(try StateStore.load(path) == nil)
+    let p = try busyPacer(.window(meanCost: 4, requests: 300))
+    try StateStore.save(p.encode(), to: path)
+    try StateStore.save(p.encode(), to: path)
+    let loaded = try #require(try StateStore.load(path))
+    #expect(try Pacer(decoding: loaded).encode() == p.encode())
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["pacer.state"])
+    #expect(throws: PolicyError.self) { try StateStore.save([1], to: dir.appendingPathComponent("no/such").path) }
+    #expect(throws: PolicyError.self) { try StateStore.load(dir.path) }
+}
+
+@Test func restartKeepsSpendAndLambdaAndRebasesTime() throws {
+    var p = try busyPacer(.rate(costPerSecond: 12, horizon: 120))
+    let before = p.stats(at: 1175)
+    var q = try Pacer(decoding: p.encode())
+    q.rebase(at: 5)  // the clock restarted near zero
+    #expect(q.lambda == p.lambda)
+    let after = q.stats(at: 5)
+    #expect(abs(after.windowMeanCost - before.windowMeanCost) < 1e-9)
+    #expect(after.outstanding == before.outstanding)
+    // Time moves on from the rebased clock: old reservations expire after the TTL, not at once.
+    #expect(q.expire(at: 5) == 0)
+    p.rebase(at: 2000)  // a later clock is not a rebase
+    #expect(p.stats(at: 2000).windowRequests == 0)
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import AllotServer
-
-@Test func AllotServerBuilds() {
-    #expect(Bool(true))
-}
