@@ -298,7 +298,7 @@ def markdown(r):
         rows.append(f"| same, heads by `ModelEvaluator` (proposed fix) | {d['decision_evaluator_ns'] / 1000:.2f} µs "
                     f"| | | ≤ 2 µs | |")
         rows.append(f"| decision + JSON parse + reply, in process | {d['line_ns'] / 1000:.2f} µs | | | | |")
-        rows.append(f"| load + verify, {d['name']} ({d['file_bytes']:,} B{', signed' if d['signed'] else ''}) | "
+        rows.append(f"| load + verify, {d['name']} ({d['file_bytes']:,} B{', signature checked' if d['signature_checked'] else ''}) | "
                     f"{d['load_verify_ms']:.2f} ms | | | ≤ 5 ms | "
                     f"{'pass' if d['load_verify_ms'] <= 5 else '**miss**'} |")
     ts = r["trees_simd"]
