@@ -134,9 +134,14 @@ def main():
     rep.add_argument("ticket")
     rep.add_argument("cost", type=float)
     args = ap.parse_args()
+    signals = None
+    if args.cmd == "route":
+        try:
+            signals = {k: float(v) for k, v in (s.split("=", 1) for s in args.signal)} or None
+        except ValueError:
+            ap.error(f"--signal needs name=number, got {args.signal}")
     with AllotClient(args.socket) as c:
         if args.cmd == "route":
-            signals = {k: float(v) for k, v in (s.split("=", 1) for s in args.signal)} or None
             out = c.route(args.text, signals, args.explain)
         elif args.cmd == "report":
             out = c.report(args.ticket, args.cost)
@@ -152,3 +157,5 @@ if __name__ == "__main__":
     except AllotError as e:
         print(f"allot_client: {e}", file=sys.stderr)
         sys.exit(1)
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()

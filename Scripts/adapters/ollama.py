@@ -4,13 +4,24 @@
     ollama.py --socket ./allotd.sock --url http://127.0.0.1:11434 --model qwen2.5:1.5b "Janet's ducks lay..."
 
 Prints the answer text, then one JSON line: the action, its params, the votes, tokens and the reported cost.
-An action's params may name a `model`: an Ollama tag such as `qwen2.5:7b`, or a name that `--map NAME=TAG`
-(repeatable) turns into one; actions that name none use `--model`.
+An action's params may name a `model` (or probe/escalate models): an Ollama tag such as `qwen2.5:7b`, or a name
+that `--map NAME=TAG` (repeatable) turns into one; the Hugging Face ids the shipped model files name map to their
+Ollama library tags by default (`OLLAMA_TAGS`). Actions that name no model use `--model`.
 Standard library only.
 """
 import sys
 
 import common
+
+
+# The Ollama library tags of the models the shipped model files name (Models/data/*.actions.json).
+OLLAMA_TAGS = {
+    "google/gemma-2-2b-it": "gemma2:2b", "microsoft/Phi-3.5-mini-instruct": "phi3.5",
+    "meta-llama/Llama-3.1-8B-Instruct": "llama3.1:8b", "google/gemma-2-9b-it": "gemma2:9b",
+    "google/gemma-2-27b-it": "gemma2:27b", "meta-llama/Llama-3.1-70B-Instruct": "llama3.1:70b",
+    "Qwen/Qwen2.5-3B-Instruct": "qwen2.5:3b", "Qwen/Qwen2.5-7B-Instruct": "qwen2.5:7b",
+    "Qwen/Qwen2.5-32B-Instruct": "qwen2.5:32b", "Qwen/Qwen2.5-72B-Instruct": "qwen2.5:72b",
+}
 
 
 class OllamaBackend:
@@ -20,7 +31,7 @@ class OllamaBackend:
 
     def __init__(self, url, default_model=None, timeout=300.0, keep_alive=None, tags=None):
         self.url = url.rstrip("/")
-        self.tags = tags or {}
+        self.tags = {**OLLAMA_TAGS, **(tags or {})}
         self.default_model = default_model
         self.timeout = timeout
         self.keep_alive = keep_alive

@@ -11,8 +11,9 @@ Serves on 127.0.0.1 (port 0: a free one, printed):
   POST /api/generate          Ollama: model, prompt, stream, options {num_predict, temperature, seed}
                               -> response, prompt_eval_count, eval_count (streamed as NDJSON unless stream:false)
   GET  /health, /v1/models, /api/tags
-At temperature 0 the answer is always `answer`; above it, each (prompt, seed) is wrong with probability
-`p_wrong` (off by 1 to 3), the same way every time. Standard library only.
+At temperature 0 the answer is `answer` (or, with --greedy-wrong P, wrong for a fraction P of prompts); above it,
+each (prompt, seed) is wrong with probability `p_wrong` (off by 1 to 3), the same way every time. Standard library
+only.
 """
 import argparse
 import hashlib
@@ -35,9 +36,12 @@ def count_tokens(text):
 class StandinServer:
     """An in-process stand-in server. `requests` records (path, body) of every POST, in arrival order."""
 
-    def __init__(self, answer="42", p_wrong=0.3, models=None, name="standin", port=0):
+    def __init__(self, answer="42", p_wrong=0.3, models=None, name="standin", port=0, greedy_wrong=0.0):
         self.answer = answer
         self.p_wrong = p_wrong
+        # Chance that a greedy answer is wrong: one number, or {model: chance} (others: 0), so the small models
+        # of a probe cascade can disagree.
+        self.greedy_wrong = greedy_wrong
         self.models = set(models) if models else None
         self.name = name
         self.requests = []
@@ -74,7 +78,8 @@ class StandinServer:
         key = f"{self.name}|{model}|{prompt}|{seed}|{temperature:.4f}".encode()
         rng = random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
         answer = self.answer
-        if temperature > 0 and rng.random() < self.p_wrong:
+        gw = self.greedy_wrong.get(model, 0.0) if isinstance(self.greedy_wrong, dict) else self.greedy_wrong
+        if rng.random() < (self.p_wrong if temperature > 0 else gw):
             try:
                 answer = str(int(answer) + rng.choice((-3, -2, -1, 1, 2, 3)))
             except ValueError:
@@ -230,9 +235,11 @@ def main():
     ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
     ap.add_argument("--answer", default="42", help="the right answer (default 42)")
     ap.add_argument("--p-wrong", type=float, default=0.3, help="chance a sample above temperature 0 is wrong")
+    ap.add_argument("--greedy-wrong", type=float, default=0.0, help="chance a greedy answer is wrong (default 0)")
     ap.add_argument("--model", action="append", default=[], help="Ollama models it knows (default: any)")
     args = ap.parse_args()
-    server = StandinServer(args.answer, args.p_wrong, args.model or None, port=args.port)
+    server = StandinServer(args.answer, args.p_wrong, args.model or None, port=args.port,
+                           greedy_wrong=args.greedy_wrong)
     print(f"standin: listening on {server.url}", flush=True)
     try:
         server.httpd.serve_forever()

@@ -1,11 +1,13 @@
 extension JSONParser.Reader {
     /// Parses the string starting at the opening quote at `index`; leaves `index` after the closing quote.
     ///
-    /// Strings without escapes (the common case) are validated in place, eight bytes at a time while they are
-    /// plain ASCII, and turned into a `String` with one copy. Only strings with escapes use `scratch`.
+    /// Bytes are validated in place, eight at a time while they are plain ASCII. A string without escapes (the
+    /// common case) becomes a `String` with one copy; with escapes, the unescaped runs and decoded escapes are
+    /// gathered in `scratch` first.
     mutating func parseString() throws(JSONError) -> String {
         index += 1
-        let start = index
+        var runStart = index
+        var escaped = false
         while true {
             // Fast path: skip 8-byte words with no '"', '\\', control or non-ASCII byte.
             while end - index >= 8 {
@@ -16,12 +18,19 @@ extension JSONParser.Reader {
             guard index < end else { throw JSONError(.unexpectedEnd, "unterminated string", at: index) }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(
-                    decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
+                let run = UnsafeBufferPointer(start: base + runStart, count: index - runStart)
                 index += 1
-                return text
+                if !escaped { return String(decoding: run, as: UTF8.self) }
+                scratch.append(contentsOf: run)
+                return String(decoding: scratch, as: UTF8.self)
             } else if byte == UInt8(ascii: "\\") {
-                return try parseEscapedString(from: start)
+                if !escaped {
+                    escaped = true
+                    scratch.removeAll(keepingCapacity: true)
+                }
+                scratch.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
+                try decodeEscape()
+                runStart = index
             } else if byte < 0x20 {
                 throw JSONError(.controlCharacter, "unescaped control character in string", at: index)
             } else if byte < 0x80 {
@@ -43,31 +52,6 @@ extension JSONParser.Reader {
         let hasBackslash = (backslash &- ones) & ~backslash
         let hasControl = word &- (ones &* 0x20)  // borrows into bit 7 for bytes < 0x20 (when word has no high bits)
         return ((hasQuote | hasBackslash | hasControl | word) & highs) != 0
-    }
-
-    /// Slow path from the first backslash: copies the string so far into `scratch`, then decodes escapes.
-    mutating func parseEscapedString(from start: Int) throws(JSONError) -> String {
-        scratch.removeAll(keepingCapacity: true)
-        var runStart = start
-        while true {
-            guard index < end else { throw JSONError(.unexpectedEnd, "unterminated string", at: index) }
-            let byte = base[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                scratch.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
-                if byte == UInt8(ascii: "\"") {
-                    index += 1
-                    return String(decoding: scratch, as: UTF8.self)
-                }
-                try decodeEscape()
-                runStart = index
-            } else if byte < 0x20 {
-                throw JSONError(.controlCharacter, "unescaped control character in string", at: index)
-            } else if byte < 0x80 {
-                index += 1
-            } else {
-                try skipUTF8Sequence()
-            }
-        }
     }
 
     /// Decodes the escape at `index` (a backslash) into `scratch`.

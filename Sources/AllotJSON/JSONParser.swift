@@ -13,7 +13,7 @@
 /// - Objects: the last of duplicate keys wins.
 ///
 /// Never traps on any input; cost is linear in the input length.
-public struct JSONParser {
+public struct JSONParser: Sendable {
     public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 32) throws(JSONError) -> JSONValue {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw JSONError(.unexpectedEnd, "empty input", at: 0)

@@ -36,10 +36,10 @@ extension JSONValue {
 
     /// The number as an `Int` when it is integral and |x| ≤ 2^53 (so that it was represented exactly); else `nil`.
     public var intValue: Int? {
-        guard case .number(let value) = self, value.rounded(.towardZero) == value,
-            value.magnitude <= 9_007_199_254_740_992
-        else { return nil }
-        return Int(value)
+        // Range first, so that the conversion cannot trap; no libm call (allotd links no libm for this module).
+        guard case .number(let value) = self, value.magnitude <= 9_007_199_254_740_992 else { return nil }
+        let integer = Int(value)
+        return Double(integer) == value ? integer : nil
     }
 
     public var boolValue: Bool? {

@@ -66,7 +66,7 @@ public struct JSONWriter: Sendable {
         separate()
         if !value.isFinite {
             appendASCII("null")
-        } else if value.rounded(.towardZero) == value && value.magnitude <= 9_007_199_254_740_992 {
+        } else if value.magnitude <= 9_007_199_254_740_992 && Double(Int64(value)) == value {
             if value == 0 && value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
             appendInteger(Int64(value))
         } else {

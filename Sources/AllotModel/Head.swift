@@ -19,21 +19,33 @@ public struct FeatureBins: Sendable, Equatable {
     @inlinable
     public func code(feature: Int, _ x: Float) -> UInt8 {
         if x.isNaN { return 0 }
-        let e = edges[feature]
-        var lo = 0
-        var hi = e.count
-        while lo < hi {
-            let mid = (lo &+ hi) >> 1
-            if e[mid] < x { lo = mid &+ 1 } else { hi = mid }
+        return edges[feature].withUnsafeBufferPointer { e in UInt8(truncatingIfNeeded: Self.below(x, e) &+ 1) }
+    }
+
+    /// `#{i : e[i] < x}` for strictly increasing `e`: a binary search with one exit test per halving.
+    @inlinable @inline(__always)
+    static func below(_ x: Float, _ e: UnsafeBufferPointer<Float>) -> Int {
+        var n = e.count
+        guard n > 0, let base = e.baseAddress else { return 0 }
+        var p = base
+        while n > 1 {
+            let half = n >> 1
+            p = p[half] < x ? p + half : p
+            n &-= half
         }
-        return UInt8(truncatingIfNeeded: lo &+ 1)
+        return (p - base) &+ (p[0] < x ? 1 : 0)
     }
 
     /// Bins a whole feature vector into `codes` (same length as `values`).
     @inlinable
     public func codes(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>) {
-        for f in 0..<Swift.min(values.count, edges.count) {
-            codes[f] = code(feature: f, values[f])
+        let n = Swift.min(values.count, edges.count, codes.count)
+        edges.withUnsafeBufferPointer { all in
+            for f in 0..<n {
+                let x = values[f]
+                codes[f] = x.isNaN
+                    ? 0 : all[f].withUnsafeBufferPointer { e in UInt8(truncatingIfNeeded: Self.below(x, e) &+ 1) }
+            }
         }
     }
 }
@@ -70,30 +82,42 @@ public struct Head: Sendable, Equatable {
 
     public var treeCount: Int { depths.count }
 
-    /// Predicts from bin codes (see `FeatureBins`). The head must have been validated against the feature count.
+    /// Predicts from bin codes (see `FeatureBins`). The head must have been validated against the feature count
+    /// (`ModelReader` and `ModelEvaluator` do); to evaluate every head of a model, `ModelEvaluator` is faster.
     @inlinable
     public func predict(codes: UnsafeBufferPointer<UInt8>) -> Float {
         var sum: Int32 = 0
-        var split = 0
-        var leaf = 0
-        splitFeatures.withUnsafeBufferPointer { feats in
-            splitThresholds.withUnsafeBufferPointer { thrs in
-                leaves.withUnsafeBufferPointer { lv in
-                    for d in depths {
-                        let depth = Int(d)
-                        var index = 0
-                        for l in 0..<depth {
-                            let bit = codes[Int(feats[split &+ l])] > thrs[split &+ l] ? 1 : 0
-                            index |= bit << l
+        depths.withUnsafeBufferPointer { ds in
+            splitFeatures.withUnsafeBufferPointer { fs in
+                splitThresholds.withUnsafeBufferPointer { ts in
+                    leaves.withUnsafeBufferPointer { lv in
+                        guard let c = codes.baseAddress, var f = fs.baseAddress, var t = ts.baseAddress,
+                              var l = lv.baseAddress
+                        else { return }
+                        for d in ds {
+                            let depth = Int(d)
+                            // A constant depth lets the compiler unroll the levels; 6 is the common case.
+                            let index = depth == 6 ? Self.leafIndex(6, c, f, t) : Self.leafIndex(depth, c, f, t)
+                            sum &+= Int32(l[index])
+                            f += depth
+                            t += depth
+                            l += 1 << depth
                         }
-                        sum &+= Int32(lv[leaf &+ index])
-                        split &+= depth
-                        leaf &+= 1 << depth
                     }
                 }
             }
         }
         return base + scale * Float(sum)
+    }
+
+    /// The leaf index of one oblivious tree: bit `k` is `code[f_k] > t_k`, computed branch-free as the top bit of
+    /// `t_k - code` in 32 bits (a data-dependent branch per level would mispredict half the time).
+    @inlinable @inline(__always)
+    static func leafIndex(_ depth: Int, _ c: UnsafePointer<UInt8>, _ f: UnsafePointer<UInt16>,
+                          _ t: UnsafePointer<UInt8>) -> Int {
+        var index = 0
+        for k in 0..<depth { index |= Int((UInt32(t[k]) &- UInt32(c[Int(f[k])])) >> 31) << k }
+        return index
     }
 }
 

@@ -4,7 +4,8 @@
 /// `k_t` in `0...15` (the one minimising its bits); a leaf is coded as `z >> k` one-bits, a zero-bit, then the
 /// low `k` bits of `z`, least significant first; when `z >> k >= escapeRun`, as `escapeRun` one-bits then all
 /// 16 bits of `z`. Bits fill bytes from the least significant bit; the last byte is padded with zero bits.
-/// Decoding is canonical: an escape for a small `z`, a non-zero pad or a wrong byte count is an error.
+/// Given the `k`s, decoding is canonical: an escape for a small `z`, a non-zero pad or a wrong byte count is an
+/// error.
 enum LeafCoder {
     static let escapeRun = 24
 
@@ -52,16 +53,19 @@ enum LeafCoder {
         for (t, d) in depths.enumerated() {
             let k = Int(ks[t])
             for _ in 0..<(1 << Int(d)) {
-                var q = 0
-                while q < escapeRun, try br.bit(r, what) == 1 { q += 1 }
-                let z: UInt32
+                br.refill()
+                let q = br.ones(upTo: escapeRun)
+                let z: UInt64
                 if q == escapeRun {
+                    br.skip(escapeRun)
                     z = try br.read(16, r, what)
                     guard Int(z) >> k >= escapeRun else {
                         throw r.error(.badSection, "\(what): non-canonical escape", at: br.byteOffset)
                     }
                 } else {
-                    z = UInt32(q) << k | (try br.read(k, r, what))
+                    guard q < br.count else { throw r.error(.truncated, "\(what): leaf bits run out", at: range.upperBound) }
+                    br.skip(q + 1)
+                    z = UInt64(q) << k | (try br.read(k, r, what))
                     guard z <= 0xFFFF else { throw r.error(.outOfRange, "\(what): leaf out of range", at: br.byteOffset) }
                 }
                 leaves[i] = ModelPayload.unzigzag(UInt16(z))
@@ -106,39 +110,57 @@ struct BitWriter {
     }
 }
 
+/// Reads the leaf bitstream through a 64-bit buffer: a refill per leaf, then shifts.
 struct BitReader {
     let bytes: [UInt8]
     let range: Range<Int>
-    var bitPos = 0
+    private var next: Int
+    private var buffer: UInt64 = 0
+    /// Bits available in `buffer`.
+    private(set) var count = 0
 
     init(bytes: [UInt8], range: Range<Int>) {
         self.bytes = bytes
         self.range = range
+        self.next = range.lowerBound
     }
 
-    var byteOffset: Int { range.lowerBound + bitPos / 8 }
+    /// Offset of the byte holding the next unread bit.
+    var byteOffset: Int { next - (count + 7) / 8 }
 
-    mutating func bit(_ r: ByteReader, _ what: String) throws(ModelFileError) -> UInt32 {
-        let byte = bitPos >> 3
-        guard byte < range.count else { throw r.error(.truncated, "\(what): leaf bits run out", at: range.upperBound) }
-        let b = UInt32(bytes[range.lowerBound + byte] >> UInt8(bitPos & 7)) & 1
-        bitPos += 1
-        return b
+    /// Tops the buffer up to at least 57 bits, or to the end of the stream.
+    @inline(__always) mutating func refill() {
+        while count <= 56, next < range.upperBound {
+            buffer |= UInt64(bytes[next]) << UInt64(count)
+            count += 8
+            next += 1
+        }
     }
 
-    mutating func read(_ count: Int, _ r: ByteReader, _ what: String) throws(ModelFileError) -> UInt32 {
-        var v: UInt32 = 0
-        for i in 0..<count { v |= try bit(r, what) << UInt32(i) }
+    /// The number of consecutive one-bits ahead, at most `limit` (<= 57) and at most `count`.
+    @inline(__always) func ones(upTo limit: Int) -> Int {
+        Swift.min((~buffer).trailingZeroBitCount, limit, count)
+    }
+
+    @inline(__always) mutating func skip(_ n: Int) {
+        buffer = n >= 64 ? 0 : buffer >> UInt64(n)
+        count -= n
+    }
+
+    mutating func read(_ n: Int, _ r: ByteReader, _ what: String) throws(ModelFileError) -> UInt64 {
+        guard n <= count else { throw r.error(.truncated, "\(what): leaf bits run out", at: range.upperBound) }
+        let v = buffer & ((1 << UInt64(n)) &- 1)
+        skip(n)
         return v
     }
 
     /// The stream must end in its last byte, padded with zero bits.
     mutating func finish(_ r: ByteReader, _ what: String) throws(ModelFileError) {
-        guard (bitPos + 7) / 8 == range.count else {
-            throw r.error(.badSection, "\(what): \(range.count - (bitPos + 7) / 8) unused leaf bytes", at: byteOffset)
+        refill()
+        guard next == range.upperBound, count < 8 else {
+            throw r.error(.badSection, "\(what): \(count / 8 + range.upperBound - next) unused leaf bytes",
+                          at: byteOffset)
         }
-        while bitPos & 7 != 0 {
-            guard try bit(r, what) == 0 else { throw r.error(.badSection, "\(what): non-zero padding", at: byteOffset) }
-        }
+        guard buffer == 0 else { throw r.error(.badSection, "\(what): non-zero padding", at: byteOffset) }
     }
 }

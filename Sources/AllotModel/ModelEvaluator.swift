@@ -4,10 +4,12 @@
 /// prediction, or the action's mean cost when it has none. `decide(codes:lambda:)` returns
 /// `argmax_a u_a - λ·c_a` (lowest index on ties).
 ///
-/// Oblivious trees make a tree's level tests independent of each other, so a tree is `depth` loads and compares
-/// the CPU runs in parallel, then one leaf load. Trees are grouped by depth (integer sums commute, so the order is
-/// free) and each group runs a loop specialised for its depth. Splits are packed as `feature << 8 | threshold`
-/// in one `UInt32`. The model was validated at init, so the hot loop indexes without bounds checks.
+/// Two passes per request. First every distinct split `(feature f, threshold t)` of the model is answered at
+/// once: the splits are stored feature by feature in 16-lane chunks, so one vector compare `t < code[f]` answers
+/// 16 of them. Then each tree builds its leaf index from those answers (oblivious trees: `depth` independent
+/// bits, one load and one add each, deepest level first so `index = 2·index + bit`) and loads one leaf. Trees are
+/// grouped by depth (integer sums commute) so each group runs a loop unrolled for its depth. The model was
+/// validated at init, so the hot loops index without bounds checks.
 public struct ModelEvaluator: Sendable {
     struct Group: Sendable {
         var slot: Int
@@ -22,7 +24,11 @@ public struct ModelEvaluator: Sendable {
     public let featureCount: Int
     // Slots 0..<A are utility heads, A..<2A cost heads (a missing cost head: no groups, base = mean cost).
     let groups: [Group]
-    let levels: [UInt32]
+    /// Per 16-split chunk: the feature it tests and its 16 thresholds (padding lanes: 255, never true).
+    let chunkFeatures: [UInt32]
+    let chunkThresholds: [SIMD16<UInt8>]
+    /// Per tree level (tree after tree, deepest level first): the index of its split's answer.
+    let levelSplits: [UInt32]
     let leaves: [Int16]
     let bases: [Float]
     let scales: [Float]
@@ -34,15 +40,15 @@ public struct ModelEvaluator: Sendable {
         actionCount = a
         featureCount = model.bins.featureCount
         var groups: [Group] = []
-        var levels: [UInt32] = []
+        var levels: [(feature: UInt16, threshold: UInt8)] = []
         var leaves: [Int16] = []
         var bases = [Float](repeating: 0, count: 2 * a)
         var scales = [Float](repeating: 0, count: 2 * a)
         func add(_ h: Head, slot: Int) {
             bases[slot] = h.base
             scales[slot] = h.scale
-            var splitAt = [Int]()
-            var leafAt = [Int]()
+            var splitAt: [Int] = []
+            var leafAt: [Int] = []
             var s = 0
             var l = 0
             for d in h.depths {
@@ -57,9 +63,8 @@ public struct ModelEvaluator: Sendable {
                 groups.append(Group(slot: slot, depth: depth, trees: trees.count, levelStart: levels.count,
                                     leafStart: leaves.count))
                 for t in trees {
-                    for k in 0..<depth {
-                        levels.append(UInt32(h.splitFeatures[splitAt[t] + k]) << 8
-                            | UInt32(h.splitThresholds[splitAt[t] + k]))
+                    for k in (0..<depth).reversed() {
+                        levels.append((h.splitFeatures[splitAt[t] + k], h.splitThresholds[splitAt[t] + k]))
                     }
                     leaves += h.leaves[leafAt[t]..<(leafAt[t] + (1 << depth))]
                 }
@@ -73,8 +78,36 @@ public struct ModelEvaluator: Sendable {
                 bases[a + i] = Float(model.actions[i].meanCost)
             }
         }
+        // Distinct splits, feature by feature (ascending), each feature's padded to whole chunks.
+        var dense = [Int](repeating: -1, count: featureCount)
+        var used: [Int] = []
+        for l in levels where dense[Int(l.feature)] < 0 {
+            dense[Int(l.feature)] = 0
+            used.append(Int(l.feature))
+        }
+        used.sort()
+        for (i, f) in used.enumerated() { dense[f] = i }
+        var answerIndex = [UInt32](repeating: .max, count: used.count * 256)  // (dense feature, threshold) -> answer
+        for l in levels { answerIndex[dense[Int(l.feature)] * 256 + Int(l.threshold)] = 0 }
+        var chunkFeatures: [UInt32] = []
+        var chunkThresholds: [SIMD16<UInt8>] = []
+        for (i, f) in used.enumerated() {
+            var lane = 16
+            for t in 0..<256 where answerIndex[i * 256 + t] != .max {
+                if lane == 16 {
+                    chunkFeatures.append(UInt32(f))
+                    chunkThresholds.append(SIMD16<UInt8>(repeating: 255))
+                    lane = 0
+                }
+                chunkThresholds[chunkThresholds.count - 1][lane] = UInt8(t)
+                answerIndex[i * 256 + t] = UInt32((chunkFeatures.count - 1) * 16 + lane)
+                lane += 1
+            }
+        }
         self.groups = groups
-        self.levels = levels
+        self.chunkFeatures = chunkFeatures
+        self.chunkThresholds = chunkThresholds
+        self.levelSplits = levels.map { answerIndex[dense[Int($0.feature)] * 256 + Int($0.threshold)] }
         self.leaves = leaves
         self.bases = bases
         self.scales = scales
@@ -84,23 +117,42 @@ public struct ModelEvaluator: Sendable {
     /// `codes` holds at least `featureCount` bin codes (`FeatureBins.codes`); both are preconditions.
     public func evaluate(codes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>) {
         precondition(codes.count >= featureCount && out.count >= 2 * actionCount, "codes or output too short")
-        guard let c = codes.baseAddress, let o = out.baseAddress else { return }
-        levels.withUnsafeBufferPointer { lv in
-            leaves.withUnsafeBufferPointer { lf in
-                for slot in 0..<(2 * actionCount) { o[slot] = 0 }
-                guard let lvBase = lv.baseAddress, let lfBase = lf.baseAddress else { return }
-                var g = 0
-                while g < groups.count {
-                    let slot = groups[g].slot
-                    var sum: Int32 = 0
-                    // Groups of a slot are adjacent: sum them all before scaling once.
-                    while g < groups.count, groups[g].slot == slot {
-                        let gr = groups[g]
-                        sum &+= Self.sum(depth: gr.depth, trees: gr.trees, levels: lvBase + gr.levelStart,
-                                         leaves: lfBase + gr.leafStart, codes: c)
-                        g += 1
+        guard let o = out.baseAddress else { return }  // no actions: nothing to write
+        guard let c = codes.baseAddress else {
+            // Empty codes (a model without features): any non-empty buffer will do, no split reads it.
+            [UInt8(0)].withUnsafeBufferPointer { evaluate(codes: $0, into: out) }
+            return
+        }
+        for slot in 0..<(2 * actionCount) { o[slot] = 0 }
+        withUnsafeTemporaryAllocation(of: SIMD16<UInt8>.self, capacity: Swift.max(1, chunkFeatures.count)) { answers in
+            chunkFeatures.withUnsafeBufferPointer { cf in
+                chunkThresholds.withUnsafeBufferPointer { ct in
+                    let one = SIMD16<UInt8>(repeating: 1)
+                    for k in 0..<cf.count {
+                        let code = SIMD16<UInt8>(repeating: c[Int(cf[k])])
+                        answers[k] = SIMD16<UInt8>(repeating: 0).replacing(with: one, where: ct[k] .< code)
                     }
-                    o[slot] = Float(sum)
+                }
+            }
+            let bits = UnsafeRawPointer(answers.baseAddress!).assumingMemoryBound(to: UInt8.self)
+            levelSplits.withUnsafeBufferPointer { ls in
+                leaves.withUnsafeBufferPointer { lf in
+                    guard let lsBase = ls.baseAddress, let lfBase = lf.baseAddress else { return }
+                    groups.withUnsafeBufferPointer { gs in
+                        var g = 0
+                        while g < gs.count {
+                            let slot = gs[g].slot
+                            var sum: Int32 = 0
+                            // Groups of a slot are adjacent: sum them all before scaling once.
+                            while g < gs.count, gs[g].slot == slot {
+                                let gr = gs[g]
+                                sum &+= Self.sum(depth: gr.depth, trees: gr.trees, splits: lsBase + gr.levelStart,
+                                                 leaves: lfBase + gr.leafStart, bits: bits)
+                                g += 1
+                            }
+                            o[slot] = Float(sum)
+                        }
+                    }
                 }
             }
         }
@@ -134,37 +186,33 @@ public struct ModelEvaluator: Sendable {
     }
 
     @inline(__always)
-    static func sum(depth: Int, trees: Int, levels: UnsafePointer<UInt32>, leaves: UnsafePointer<Int16>,
-                    codes: UnsafePointer<UInt8>) -> Int32 {
+    static func sum(depth: Int, trees: Int, splits: UnsafePointer<UInt32>, leaves: UnsafePointer<Int16>,
+                    bits: UnsafePointer<UInt8>) -> Int32 {
         // A constant depth per case lets the compiler unroll the level loop.
         switch depth {
-        case 6: sumFixed(6, trees, levels, leaves, codes)
-        case 1: sumFixed(1, trees, levels, leaves, codes)
-        case 2: sumFixed(2, trees, levels, leaves, codes)
-        case 3: sumFixed(3, trees, levels, leaves, codes)
-        case 4: sumFixed(4, trees, levels, leaves, codes)
-        case 5: sumFixed(5, trees, levels, leaves, codes)
-        case 7: sumFixed(7, trees, levels, leaves, codes)
-        case 8: sumFixed(8, trees, levels, leaves, codes)
-        default: sumFixed(depth, trees, levels, leaves, codes)
+        case 6: sumFixed(6, trees, splits, leaves, bits)
+        case 1: sumFixed(1, trees, splits, leaves, bits)
+        case 2: sumFixed(2, trees, splits, leaves, bits)
+        case 3: sumFixed(3, trees, splits, leaves, bits)
+        case 4: sumFixed(4, trees, splits, leaves, bits)
+        case 5: sumFixed(5, trees, splits, leaves, bits)
+        case 7: sumFixed(7, trees, splits, leaves, bits)
+        case 8: sumFixed(8, trees, splits, leaves, bits)
+        default: sumFixed(depth, trees, splits, leaves, bits)
         }
     }
 
     @inline(__always)
-    static func sumFixed(_ depth: Int, _ trees: Int, _ levels: UnsafePointer<UInt32>, _ leaves: UnsafePointer<Int16>,
-                         _ codes: UnsafePointer<UInt8>) -> Int32 {
+    static func sumFixed(_ depth: Int, _ trees: Int, _ splits: UnsafePointer<UInt32>, _ leaves: UnsafePointer<Int16>,
+                         _ bits: UnsafePointer<UInt8>) -> Int32 {
         var sum: Int32 = 0
-        var lv = levels
+        var sp = splits
         var lf = leaves
         for _ in 0..<trees {
             var index = 0
-            for l in 0..<depth {
-                let s = lv[l]
-                let bit = codes[Int(s >> 8)] > UInt8(truncatingIfNeeded: s) ? 1 : 0
-                index |= bit << l
-            }
+            for l in 0..<depth { index = index &+ index &+ Int(bits[Int(sp[l])]) }
             sum &+= Int32(lf[index])
-            lv += depth
+            sp += depth
             lf += 1 << depth
         }
         return sum

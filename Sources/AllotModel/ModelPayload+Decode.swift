@@ -163,6 +163,11 @@ extension ModelPayload {
         }
         let streamCount = try r.count("\(what) leaf bytes", max: r.remaining)
         let streamAt = try r.take(streamCount, "\(what) leaves")
+        // Every leaf takes at least one bit: refuse before allocating for leaves the stream cannot hold.
+        guard leafCount <= streamCount * 8 else {
+            throw r.error(.badSection, "\(what): \(streamCount) leaf bytes cannot hold \(leafCount) leaves",
+                          at: streamAt)
+        }
         let leaves = try LeafCoder.decode(r, streamAt..<(streamAt + streamCount), depths: depths, ks: ks,
                                           count: leafCount, "\(what) leaves")
         return Head(base: base, scale: scale, depths: depths, splitFeatures: splitFeatures,

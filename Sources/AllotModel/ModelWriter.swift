@@ -17,6 +17,12 @@ public enum ModelWriter {
         -> [UInt8]
     {
         let (header, _) = try ModelReader.decodeWithHeader(bytes)
+        let known = ModelHeader.fixedSize + header.info.id.utf8.count + header.info.costUnit.utf8.count
+        guard header.headerSize == known else {
+            throw ModelFileError(.unsupportedVersion, "the header of this \(header.major).\(header.minor) file has "
+                + "\(header.headerSize - known) bytes this version does not know; restamp it with a newer allot",
+                offset: known)
+        }
         var info = header.info
         info.version = version
         if let id { info.id = id }

@@ -31,7 +31,8 @@ public struct QuantizationReport: Sendable, Equatable {
             throw ModelFileError(.inconsistent, "\(codes.count) codes is not a whole number of \(width)-code rows")
         }
         for h in utility + cost.compactMap({ $0 }) {
-            for t in h.trees where t.leaves.count != 1 << t.depth || t.features.contains(where: { Int($0) >= width }) {
+            for t in h.trees where t.depth > Head.maxDepth || t.leaves.count != 1 << t.depth
+                || t.thresholds.count != t.depth || t.features.contains(where: { Int($0) >= width }) {
                 throw ModelFileError(.inconsistent, "a float tree does not fit the model's features")
             }
         }

@@ -11,6 +11,11 @@ public struct PacerConfig: Sendable, Equatable {
     public var budget: Budget
     /// η: change of `log λ` per unit of relative cost error `(c − B)/B` of one request.
     public var gain: Double
+    /// Gain scheduling: the gain is multiplied by `min(maxBoost, 1 + (w / boostScale)²)`, where `w` is the
+    /// window's relative deviation from the budget, so λ stays calm while the window is on budget and moves fast
+    /// when it drifts (after a shift). `maxBoost = 1` turns it off.
+    public var boostScale: Double
+    public var maxBoost: Double
     /// Largest change of `log λ` per event; a larger correction is carried over to later events, not lost.
     public var maxStep: Double
     /// A single request counts at most `maxCostFactor · B` (bounds the influence of one absurd report).
@@ -30,11 +35,14 @@ public struct PacerConfig: Sendable, Equatable {
     public static let rateBuckets = 64
 
     public init(
-        budget: Budget, gain: Double = 0.1, maxStep: Double = 0.25, maxCostFactor: Double = 100,
+        budget: Budget, gain: Double = 0.08, boostScale: Double = 0.03, maxBoost: Double = 4, maxStep: Double = 0.25,
+        maxCostFactor: Double = 100,
         reservationTTL: Double = 60, maxOutstanding: Int = 4096, expectedRequestRate: Double? = nil
     ) {
         self.budget = budget
         self.gain = gain
+        self.boostScale = boostScale
+        self.maxBoost = maxBoost
         self.maxStep = maxStep
         self.maxCostFactor = maxCostFactor
         self.reservationTTL = reservationTTL
@@ -53,6 +61,8 @@ public struct PacerConfig: Sendable, Equatable {
             guard t.isFinite, t > 0, t <= 1e9 else { throw bad("horizon must be positive seconds, got \(t)") }
         }
         guard gain.isFinite, gain > 0, gain <= 10 else { throw bad("gain must be in (0, 10]") }
+        guard boostScale.isFinite, boostScale > 0 else { throw bad("boostScale must be positive") }
+        guard maxBoost.isFinite, maxBoost >= 1, maxBoost <= 100 else { throw bad("maxBoost must be in [1, 100]") }
         guard maxStep.isFinite, maxStep > 0, maxStep <= 10 else { throw bad("maxStep must be in (0, 10]") }
         guard maxCostFactor.isFinite, maxCostFactor >= 1 else { throw bad("maxCostFactor must be >= 1") }
         guard reservationTTL.isFinite, reservationTTL > 0 else { throw bad("reservation TTL must be positive") }

@@ -39,12 +39,16 @@ extension Policy {
         scratch.features.withUnsafeBufferPointer { f in
             scratch.codes.withUnsafeMutableBufferPointer { c in
                 scratch.utilities.withUnsafeMutableBufferPointer { u in
-                    scratch.costs.withUnsafeMutableBufferPointer { evaluate(features: f, codes: c, utilities: u, costs: $0) }
+                    scratch.costs.withUnsafeMutableBufferPointer {
+                        evaluate(features: f, codes: c, utilities: u, costs: $0)
+                    }
                 }
             }
         }
         return scratch.utilities.withUnsafeBufferPointer { u in
-            scratch.costs.withUnsafeBufferPointer { Policy.choose(utilities: u, costs: $0, lambda: lambda, mix: mix, draw: draw) }
+            scratch.costs.withUnsafeBufferPointer {
+                Policy.choose(utilities: u, costs: $0, lambda: lambda, mix: mix, draw: draw)
+            }
         }
     }
 }

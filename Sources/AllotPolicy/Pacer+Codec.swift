@@ -17,7 +17,12 @@ extension Pacer {
             w.f64(r)
             w.f64(t)
         }
-        for v in [config.gain, config.maxStep, config.maxCostFactor, config.reservationTTL] { w.f64(v) }
+        for v in [
+            config.gain, config.boostScale, config.maxBoost, config.maxStep, config.maxCostFactor,
+            config.reservationTTL,
+        ] {
+            w.f64(v)
+        }
         w.count(config.maxOutstanding)
         w.u8(config.expectedRequestRate == nil ? 0 : 1)
         w.f64(config.expectedRequestRate ?? 0)
@@ -73,7 +78,8 @@ extension Pacer {
         }
         var r = ByteReader(bytes, from: 10, to: bytes.count - 8)
         let kind = try r.u8()
-        let p1 = try r.finite(), p2 = try r.finite()
+        let p1 = try r.finite()
+        let p2 = try r.finite()
         let budget: Budget
         switch kind {
         case 1:
@@ -84,6 +90,8 @@ extension Pacer {
         }
         var config = PacerConfig(budget: budget)
         config.gain = try r.finite()
+        config.boostScale = try r.finite()
+        config.maxBoost = try r.finite()
         config.maxStep = try r.finite()
         config.maxCostFactor = try r.finite()
         config.reservationTTL = try r.finite()
@@ -95,7 +103,8 @@ extension Pacer {
 
         var f: [Double] = []
         for _ in 0..<9 { f.append(try r.finite()) }
-        let nextTicket = try r.u64(), oldest = try r.u64()
+        let nextTicket = try r.u64()
+        let oldest = try r.u64()
         var counters: [UInt64] = []
         for _ in 0..<6 { counters.append(try r.u64()) }
         let actions = try r.count(max: 1 << 16)
@@ -142,7 +151,9 @@ extension Pacer {
             let action = Int32(bitPattern: try r.u32())
             let at = r.offset
             guard let state = Reservation.State(rawValue: try r.u8()) else { throw bad("bad reservation", at) }
-            let cost = try r.finite(), time = try r.finite(), bucket = try r.i64()
+            let cost = try r.finite()
+            let time = try r.finite()
+            let bucket = try r.i64()
             guard ticket < nextTicket, state == .empty || Int(ticket % UInt64(slotCount)) == i else {
                 throw bad("reservation ticket out of place", at)
             }

@@ -33,7 +33,7 @@ extension Pacer {
         outstanding += 1
         routes &+= 1
         if action >= 0 && action < perAction.count { perAction[action] &+= 1 }
-        step(error)
+        step(error, at: t)
         return Ticket(ticket)
     }
 
@@ -71,7 +71,7 @@ extension Pacer {
         slots[i].state = .settled
         outstanding -= 1
         reports &+= 1
-        step(delta / b)
+        step(delta / b, at: t)
         return .settled
     }
 

@@ -13,7 +13,8 @@ extension Pacer {
         if budget >= last.budget { return (last.lambda, budget == last.budget ? last.mix : 1) }
         var i = 0
         while i + 1 < table.count && table[i + 1].budget < budget { i += 1 }
-        let a = table[i], b = table[i + 1]
+        let a = table[i]
+        let b = table[i + 1]
         let w = (budget - a.budget) / (b.budget - a.budget)
         if a.lambda == b.lambda { return (a.lambda, a.mix + w * (b.mix - a.mix)) }
         if a.lambda > 0 && b.lambda > 0 {

@@ -11,8 +11,11 @@ import AllotModel
 public struct Policy: Sendable {
     public let model: AllotModelFile
     public let extractor: FeatureExtractor
+    /// The model's heads laid out for speed (AllotModel's evaluator; bit-identical to `Head.predict`).
+    let evaluator: ModelEvaluator
     /// Lower bound of each action's predicted cost: `1e-3 · meanCost` (a cost head may predict ≤ 0 far out).
     let costFloor: [Double]
+    let hasCostHead: [Bool]
 
     public var actionCount: Int { model.actions.count }
     public var featureCount: Int { extractor.count }
@@ -21,9 +24,15 @@ public struct Policy: Sendable {
     public init(model: AllotModelFile) throws(PolicyError) {
         let fx = try FeatureExtractor(spec: model.features)
         try Self.validate(model, featureCount: fx.count)
+        do {
+            evaluator = try ModelEvaluator(model)
+        } catch {
+            throw PolicyError(.modelMismatch, "\(error)")
+        }
         self.model = model
         self.extractor = fx
         self.costFloor = model.actions.map { 1e-3 * $0.meanCost }
+        self.hasCostHead = model.cost.map { $0 != nil }
     }
 
     /// Predicts every action's utility and cost for one feature vector, binning it once. No allocation.
@@ -37,15 +46,18 @@ public struct Policy: Sendable {
         precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
         precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
         model.bins.codes(features, into: codes)
-        let c = UnsafeBufferPointer(codes)
-        for a in 0..<actionCount {
-            utilities[a] = Double(model.utility[a].predict(codes: c))
-            let mean = model.actions[a].meanCost
-            if let head = model.cost[a] {
-                let p = Double(head.predict(codes: c))
-                costs[a] = p.isFinite ? Swift.max(p, costFloor[a]) : mean
-            } else {
-                costs[a] = mean
+        let n = actionCount
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { heads in
+            evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads)
+            for a in 0..<n {
+                utilities[a] = Double(heads[a])
+                let mean = model.actions[a].meanCost
+                if hasCostHead[a] {
+                    let p = Double(heads[n + a])
+                    costs[a] = p.isFinite ? Swift.max(p, costFloor[a]) : mean
+                } else {
+                    costs[a] = mean
+                }
             }
         }
     }
@@ -92,7 +104,8 @@ public struct Policy: Sendable {
             return cheapest
         }
         let tol = 1e-9 * Swift.max(1, Swift.abs(best))
-        var cheap = -1, dear = -1
+        var cheap = -1
+        var dear = -1
         for a in 0..<n {
             let s = utilities[a] - lambda * costs[a]
             guard s >= best - tol else { continue }

@@ -17,7 +17,12 @@ public enum SettleResult: Sendable, Equatable {
 
 /// One slot of the reservation ring.
 struct Reservation: Sendable, Equatable {
-    enum State: UInt8, Sendable { case empty = 0, outstanding = 1, settled = 2, expired = 3 }
+    enum State: UInt8, Sendable {
+        case empty = 0
+        case outstanding = 1
+        case settled = 2
+        case expired = 3
+    }
     var ticket: UInt64 = 0
     var action: Int32 = 0
     var state: State = .empty

@@ -22,16 +22,40 @@ enum TextFeatures {
         dense: UnsafeMutableBufferPointer<Float>, buckets: UnsafeMutableBufferPointer<Float>
     ) {
         let n = t.count
-        var chars = 0, tokens = 0, words = 0, letters = 0, maxWord = 0, capitalized = 0
-        var digits = 0, numbers = 0, maxIntDigits = 0, decimals = 0
-        var operators = 0, equals = 0, fractions = 0, latex = 0, latexDollars = 0, money = 0, percents = 0
-        var questionMarks = 0, sentences = 0, howMany = 0, wh = 0, quantity = 0, unit = 0
-        var commas = 0, brackets = 0, newlines = 0, nonASCII = 0
+        var chars = 0
+        var tokens = 0
+        var words = 0
+        var letters = 0
+        var maxWord = 0
+        var capitalized = 0
+        var digits = 0
+        var numbers = 0
+        var maxIntDigits = 0
+        var decimals = 0
+        var operators = 0
+        var equals = 0
+        var fractions = 0
+        var latex = 0
+        var latexDollars = 0
+        var money = 0
+        var percents = 0
+        var questionMarks = 0
+        var sentences = 0
+        var howMany = 0
+        var wh = 0
+        var quantity = 0
+        var unit = 0
+        var commas = 0
+        var brackets = 0
+        var newlines = 0
+        var nonASCII = 0
         var content = false  // non-space text since the last sentence terminator
         var prevHow = false
 
         // Hashes of the 1-, 2- and 3-grams ending at the previous token, and how many of them exist.
-        var g1: UInt64 = 0, g2: UInt64 = 0, g3: UInt64 = 0
+        var g1: UInt64 = 0
+        var g2: UInt64 = 0
+        var g3: UInt64 = 0
         var have = 0
         let bucketCount = UInt64(buckets.count)
         @inline(__always) func count(_ h: UInt64) {
@@ -50,7 +74,9 @@ enum TextFeatures {
             if have < 3 { have &+= 1 }
         }
         @inline(__always) func starts() -> (FNV1a, FNV1a, FNV1a, FNV1a) {
-            var h2 = FNV1a(g1), h3 = FNV1a(g2), h4 = FNV1a(g3)
+            var h2 = FNV1a(g1)
+            var h3 = FNV1a(g2)
+            var h4 = FNV1a(g3)
             h2.add(0x20)
             h3.add(0x20)
             h4.add(0x20)
@@ -91,7 +117,9 @@ enum TextFeatures {
             if isDigit(b) {
                 prevHow = false
                 let start = i
-                var intDigits = 0, fraction = false, separators = 0
+                var intDigits = 0
+                var fraction = false
+                var separators = 0
                 while i < n {
                     let c = t[i]
                     if isDigit(c) {

@@ -153,13 +153,13 @@ extension Engine {
     /// Re-reads the model file. The new file is read and verified in full before the swap; on failure the old
     /// model keeps serving and `stats.last_reload` says why.
     @discardableResult
-    func reload(reason: String) -> ReloadResult {
+    func reload(reason: String, allowDowngrade: Bool = false) -> ReloadResult {
         let now = Sys.wallClock()
         let current = state.withLock { $0.model }
         var result: ReloadResult
         do throws(ServerError) {
             let next = try LoadedModel.load(path: configPath, trustedKeys: trustedKeys)
-            if next.file.info.version < current.file.info.version && !config.allowDowngrade {
+            if next.file.info.version < current.file.info.version && !(config.allowDowngrade || allowDowngrade) {
                 throw ServerError(.model, "version \(next.file.info.version) is older than the running "
                     + "\(current.file.info.version) (use --allow-downgrade)")
             }

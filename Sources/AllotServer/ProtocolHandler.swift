@@ -78,7 +78,13 @@ struct ProtocolHandler {
                 w.endObject()
             case "reload":
                 try requireAdmin(op)
-                let result = engine.reload(reason: "op")
+                let allowDowngrade: Bool
+                switch request["allow_downgrade"] {
+                case nil, .null?: allowDowngrade = false
+                case .bool(let b)?: allowDowngrade = b
+                default: throw ServerError(.badRequest, "\"allow_downgrade\" must be a boolean")
+                }
+                let result = engine.reload(reason: "op", allowDowngrade: allowDowngrade)
                 guard result.ok else { throw ServerError(.unavailable, "reload failed: \(result.message)") }
                 begin(id, into: &w)
                 engine.writeReloadResult(result, into: &w)

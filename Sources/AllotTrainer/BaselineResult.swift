@@ -25,11 +25,14 @@ public struct BaselineResult: Sendable, Equatable {
     /// Per row, the allocation.
     public var rows: [RowMix]
 
-    /// Expected accuracy and mean cost of per-row allocations on `table` (rows in the same order).
+    /// Expected accuracy and mean cost of per-row allocations on `table` (rows in the same order; allocations
+    /// naming actions a row lacks count as 0).
     public static func evaluate(_ table: UtilityTable, _ mixes: [RowMix]) -> (accuracy: Double, meanCost: Double) {
         guard !table.rows.isEmpty else { return (0, 0) }
-        var a = 0.0, c = 0.0
-        for (row, m) in zip(table.rows, mixes) {
+        var a = 0.0
+        var c = 0.0
+        let valid = { (row: TableRow, k: Int) in row.acc.indices.contains(k) && row.cost.indices.contains(k) }
+        for (row, m) in zip(table.rows, mixes) where valid(row, m.low) && valid(row, m.high) {
             a += (1 - m.p) * row.acc[m.low] + m.p * row.acc[m.high]
             c += (1 - m.p) * row.cost[m.low] + m.p * row.cost[m.high]
         }

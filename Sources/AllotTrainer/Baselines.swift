@@ -7,8 +7,8 @@
 ///   p chosen so the mean cost is B (RouteLLM's random router); its accuracy interpolates the two.
 /// - prompt length: the same two frontier actions as best fixed, but the longest prompts get the costlier one:
 ///   rows in decreasing length take it until the mean cost is B, the boundary group of equal length mixed.
-/// Budgets below the cheapest action's mean cost throw; budgets above the most accurate frontier action's cost do
-/// not bind (that action for all).
+/// Tables failing `validateShape()` throw; budgets below the cheapest action's mean cost throw; budgets above
+/// the most accurate frontier action's cost do not bind (that action for all).
 public enum Baselines {
     /// Action indices on the efficient frontier (upper concave hull of (mean cost, mean accuracy)), in cost order,
     /// from the cheapest action to the cheapest most accurate one.
@@ -23,13 +23,15 @@ public enum Baselines {
 
     /// The two frontier actions bracketing `budget` and the probability of the costlier one.
     public static func fixedMix(_ table: UtilityTable, budget: Double) throws -> RowMix {
+        try table.validateShape()
         let (acc, cost) = (table.meanAccuracy, table.meanCost)
         let f = frontier(meanAccuracy: acc, meanCost: cost)
         guard let first = f.first, let last = f.last, budget.isFinite else {
             throw TableError(.invalidArgument, "empty table or non-finite budget")
         }
         guard budget >= cost[first] * (1 - 1e-12) else {
-            throw TableError(.invalidArgument, "budget \(budget) is below the cheapest action's mean cost \(cost[first])")
+            throw TableError(
+                .invalidArgument, "budget \(budget) is below the cheapest action's mean cost \(cost[first])")
         }
         if budget >= cost[last] { return RowMix(low: last, high: last, p: 0) }
         for (lo, hi) in zip(f, f.dropFirst()) where budget < cost[hi] {
@@ -46,6 +48,7 @@ public enum Baselines {
 
     /// Random allocation between the cheapest and the costliest action (by mean cost) at `budget`.
     public static func random(_ table: UtilityTable, budget: Double) throws -> BaselineResult {
+        try table.validateShape()
         let cost = table.meanCost
         guard let lo = cost.indices.min(by: { cost[$0] < cost[$1] }),
             let hi = cost.indices.max(by: { cost[$0] < cost[$1] }), budget.isFinite
@@ -54,13 +57,16 @@ public enum Baselines {
             throw TableError(.invalidArgument, "budget \(budget) is below the cheapest action's mean cost \(cost[lo])")
         }
         let p = cost[hi] > cost[lo] ? min(1, max(0, (budget - cost[lo]) / (cost[hi] - cost[lo]))) : 0
-        return result("random", table, budget, Array(repeating: RowMix(low: lo, high: hi, p: p), count: table.rows.count))
+        return result(
+            "random", table, budget, Array(repeating: RowMix(low: lo, high: hi, p: p), count: table.rows.count))
     }
 
     /// Prompt-length heuristic at `budget`: longer prompts (by `length`, default the text's character count) get
     /// the costlier of the two frontier actions that bracket the budget.
-    public static func promptLength(_ table: UtilityTable, budget: Double,
-                                    length: (TableRow) -> Double = { Double($0.text?.count ?? 0) }) throws
+    public static func promptLength(
+        _ table: UtilityTable, budget: Double,
+        length: (TableRow) -> Double = { Double($0.text?.count ?? 0) }
+    ) throws
         -> BaselineResult
     {
         let m = try fixedMix(table, budget: budget)

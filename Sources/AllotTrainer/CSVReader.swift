@@ -11,8 +11,11 @@ struct CSVReader {
         var records: [Record] = []
         var fields: [String] = []
         var field = ""
-        var inQuotes = false, fieldQuoted = false, afterQuote = false
-        var line = 1, recordLine = 1
+        var inQuotes = false
+        var fieldQuoted = false
+        var afterQuote = false
+        var line = 1
+        var recordLine = 1
         var chars = text.unicodeScalars.makeIterator()
         var pending: Unicode.Scalar? = nil
         func endRecord() {
@@ -29,8 +32,17 @@ struct CSVReader {
             if inQuotes {
                 if c == "\"" {
                     if let d = chars.next() {
-                        if d == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; afterQuote = true; pending = d }
-                    } else { inQuotes = false; afterQuote = true }
+                        if d == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
+                            inQuotes = false
+                            afterQuote = true
+                            pending = d
+                        }
+                    } else {
+                        inQuotes = false
+                        afterQuote = true
+                    }
                 } else {
                     if c == "\n" { line += 1 }
                     field.unicodeScalars.append(c)

@@ -68,15 +68,18 @@ public struct Solver: Sendable {
             throw TableError(.invalidArgument, "budget must be a finite number and the table non-empty")
         }
         guard budget >= first.meanCost * (1 - 1e-12) else {
-            throw TableError(.invalidArgument, "budget \(budget) is below the cheapest policy's mean cost \(first.meanCost)")
+            throw TableError(
+                .invalidArgument, "budget \(budget) is below the cheapest policy's mean cost \(first.meanCost)")
         }
         if budget >= last.meanCost {
             let p = policy(lambda: 0)
-            return OracleSolution(budget: budget, lambda: 0, low: p, high: p, mix: 0, accuracy: last.accuracy,
-                                  meanCost: last.meanCost, lowPoint: last, highPoint: last)
+            return OracleSolution(
+                budget: budget, lambda: 0, low: p, high: p, mix: 0, accuracy: last.accuracy,
+                meanCost: last.meanCost, lowPoint: last, highPoint: last)
         }
         // Binary search for the first curve point whose mean cost exceeds the budget (costs rise along the curve).
-        var lo = 0, hi = curve.count - 1  // curve[lo].meanCost <= budget < curve[hi].meanCost
+        var lo = 0
+        var hi = curve.count - 1  // curve[lo].meanCost <= budget < curve[hi].meanCost
         if budget < first.meanCost { hi = 0 }
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
@@ -84,8 +87,9 @@ public struct Solver: Sendable {
         }
         if hi == 0 {  // budget within rounding below the cheapest policy
             let p = base
-            return OracleSolution(budget: budget, lambda: first.lambdaMin, low: p, high: p, mix: 0,
-                                  accuracy: first.accuracy, meanCost: first.meanCost, lowPoint: first, highPoint: first)
+            return OracleSolution(
+                budget: budget, lambda: first.lambdaMin, low: p, high: p, mix: 0,
+                accuracy: first.accuracy, meanCost: first.meanCost, lowPoint: first, highPoint: first)
         }
         let lambda = curve[hi].lambdaMax  // the breakpoint between curve[lo] and curve[hi]
         let low = policy(lambda: lambda)  // ties to cheaper: exactly curve[lo]'s policy
@@ -93,9 +97,10 @@ public struct Solver: Sendable {
         let (aLow, cLow) = Solver.evaluate(table, low)
         let (aHigh, cHigh) = Solver.evaluate(table, high)
         let mix = cHigh > cLow ? min(1, max(0, (budget - cLow) / (cHigh - cLow))) : 0
-        return OracleSolution(budget: budget, lambda: lambda, low: low, high: high, mix: mix,
-                              accuracy: (1 - mix) * aLow + mix * aHigh, meanCost: (1 - mix) * cLow + mix * cHigh,
-                              lowPoint: curve[lo], highPoint: curve[hi])
+        return OracleSolution(
+            budget: budget, lambda: lambda, low: low, high: high, mix: mix,
+            accuracy: (1 - mix) * aLow + mix * aHigh, meanCost: (1 - mix) * cLow + mix * cHigh,
+            lowPoint: curve[lo], highPoint: curve[hi])
     }
 
     /// The oracle policy at `lambda`: per instance the action maximising acc − λ·cost, ties to the cheaper.
@@ -115,14 +120,18 @@ public struct Solver: Sendable {
         guard count > 0, let lo = means.min(), let hi = means.max(), lo > 0 else { return [] }
         if count == 1 || hi <= lo { return [hi] }
         let (l0, l1) = (log(lo), log(hi))
-        return (0..<count).map { k in k == count - 1 ? hi : (k == 0 ? lo : exp(l0 + (l1 - l0) * Double(k) / Double(count - 1))) }
+        return (0..<count).map { k in
+            k == count - 1 ? hi : (k == 0 ? lo : exp(l0 + (l1 - l0) * Double(k) / Double(count - 1)))
+        }
     }
 
-    /// Mean accuracy and mean cost of a deterministic policy (one action index per row).
+    /// Mean accuracy and mean cost of a deterministic policy (one action index per row; out-of-range indices count
+    /// as accuracy 0 and cost 0).
     public static func evaluate(_ table: UtilityTable, _ choice: [Int]) -> (accuracy: Double, meanCost: Double) {
         guard !table.rows.isEmpty else { return (0, 0) }
-        var a = 0.0, c = 0.0
-        for (row, k) in zip(table.rows, choice) {
+        var a = 0.0
+        var c = 0.0
+        for (row, k) in zip(table.rows, choice) where row.acc.indices.contains(k) && row.cost.indices.contains(k) {
             a += row.acc[k]
             c += row.cost[k]
         }
@@ -134,8 +143,11 @@ public struct Solver: Sendable {
     /// slopes strictly decreasing and positive, ending at the cheapest most-accurate action.
     package static func hull(acc: [Double], cost: [Double]) -> (start: Int, segments: [(slope: Double, action: Int)]) {
         // Order by cost, then best accuracy first, then index; keep one action per cost.
-        let order = acc.indices.sorted { i, j in
-            cost[i] != cost[j] ? cost[i] < cost[j] : (acc[i] != acc[j] ? acc[i] > acc[j] : i < j)
+        // Rows built in code (not loaded) may be ragged: only actions with both values count.
+        let count: Int = min(acc.count, cost.count)
+        let order: [Int] = (0..<count).sorted { (i: Int, j: Int) -> Bool in
+            if cost[i] != cost[j] { return cost[i] < cost[j] }
+            return acc[i] != acc[j] ? acc[i] > acc[j] : i < j
         }
         guard let start = order.first else { return (0, []) }
         var vertices = [start]
@@ -146,7 +158,9 @@ public struct Solver: Sendable {
                 // Pop v when it does not lie strictly above the chord u -> k.
                 if (acc[v] - acc[u]) * (cost[k] - cost[u]) <= (acc[k] - acc[u]) * (cost[v] - cost[u]) {
                     vertices.removeLast()
-                } else { break }
+                } else {
+                    break
+                }
             }
             vertices.append(k)
         }

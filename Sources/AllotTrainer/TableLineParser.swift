@@ -48,8 +48,9 @@ struct TableLineParser {
             actionSet = names
         } else if names != actionSet {
             let odd = Set(names).symmetricDifference(actionSet).sorted().first ?? ""
-            throw fail(.actionMismatch, "actions differ from the first line's (\(actionSet.joined(separator: ", ")))",
-                        line, "acc.\(odd)")
+            throw fail(
+                .actionMismatch, "actions differ from the first line's (\(actionSet.joined(separator: ", ")))",
+                line, "acc.\(odd)")
         }
         var signals: [String: Double] = [:]
         if let s = dict["signals"], !(s is NSNull) {
@@ -90,9 +91,10 @@ struct TableLineParser {
     func finish() throws -> UtilityTable {
         guard !rows.isEmpty else { throw TableError(.empty, "the table has no rows", path: path) }
         let n = Double(rows.count)
-        let mean = Dictionary(uniqueKeysWithValues: actionSet.map { a in
-            (a, rows.reduce(0.0) { $0 + ($1.cost[a] ?? 0) } / n)
-        })
+        let mean = Dictionary(
+            uniqueKeysWithValues: actionSet.map { a in
+                (a, rows.reduce(0.0) { $0 + ($1.cost[a] ?? 0) } / n)
+            })
         let actions = actionSet.sorted { a, b in
             let (ma, mb) = (mean[a] ?? 0, mean[b] ?? 0)
             return ma != mb ? ma < mb : Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))

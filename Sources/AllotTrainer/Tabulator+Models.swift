@@ -39,8 +39,9 @@ extension Tabulator {
             }
             guard let m = modelIndex[r.model], let i = rowOf[r.id] else { continue }
             if cells[i][m] != nil {
-                throw TableError(.duplicateID, "second record for model \"\(r.model)\" on question \"\(r.id)\"",
-                                 path: path, line: r.line)
+                throw TableError(
+                    .duplicateID, "second record for model \"\(r.model)\" on question \"\(r.id)\"",
+                    path: path, line: r.line)
             }
             cells[i][m] = (r.correct, r.cost)
             if texts[i] == nil, let t = r.text, !t.isEmpty { texts[i] = t }
@@ -48,11 +49,13 @@ extension Tabulator {
         guard !ids.isEmpty else { throw TableError(.empty, "no records", path: path) }
         var rows: [TableRow] = []
         for (i, id) in ids.enumerated() {
-            var acc: [Double] = [], cost: [Double] = []
+            var acc: [Double] = []
+            var cost: [Double] = []
             for (m, model) in models.enumerated() {
                 guard let c = cells[i][m] else {
-                    throw TableError(.actionMismatch, "question \"\(id)\" has no record for model \"\(model)\"",
-                                     path: path, field: model)
+                    throw TableError(
+                        .actionMismatch, "question \"\(id)\" has no record for model \"\(model)\"",
+                        path: path, field: model)
                 }
                 acc.append(c.acc)
                 cost.append(c.cost)
@@ -84,8 +87,9 @@ extension Tabulator {
         }
         return try records.dropFirst().map { r in
             guard r.fields.count == header.count else {
-                throw TableError(.syntax, "has \(r.fields.count) fields, the header \(header.count)",
-                                 path: path, line: r.line)
+                throw TableError(
+                    .syntax, "has \(r.fields.count) fields, the header \(header.count)",
+                    path: path, line: r.line)
             }
             var obj: [String: Any] = [:]
             for (name, value) in zip(header, r.fields) { obj[name] = value }
@@ -97,7 +101,9 @@ extension Tabulator {
         func fail(_ field: String, _ msg: String) -> TableError {
             TableError(obj[field] == nil ? .missingField : .badValue, msg, path: path, line: line, field: field)
         }
-        guard let model = obj["model"] as? String, !model.isEmpty else { throw fail("model", "must be a non-empty string") }
+        guard let model = obj["model"] as? String, !model.isEmpty else {
+            throw fail("model", "must be a non-empty string")
+        }
         guard let id = obj["id"] as? String, !id.isEmpty else { throw fail("id", "must be a non-empty string") }
         guard let correct = obj["correct"].flatMap(fraction), correct >= 0, correct <= 1 else {
             throw fail("correct", "must be 0/1, true/false or a number in [0, 1]")

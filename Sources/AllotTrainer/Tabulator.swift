@@ -28,9 +28,13 @@ public enum Tabulator {
             }
             if let first = seen[id] { throw fail(.duplicateID, "\"\(id)\" already on line \(first)", "id") }
             seen[id] = lineNo
-            guard let text = optionalText(obj["text"]) else { throw fail(.badValue, "must be a string or null", "text") }
+            guard let text = optionalText(obj["text"]) else {
+                throw fail(.badValue, "must be a string or null", "text")
+            }
             guard let goldValue = obj["gold"] else { throw fail(.missingField, "required", "gold") }
-            guard let gold = answerKey(goldValue) else { throw fail(.badValue, "must be a non-blank string or a number", "gold") }
+            guard let gold = answerKey(goldValue) else {
+                throw fail(.badValue, "must be a non-blank string or a number", "gold")
+            }
             guard let samples = obj["samples"] as? [Any], !samples.isEmpty else {
                 throw fail(obj["samples"] == nil ? .missingField : .badValue, "must be a non-empty array", "samples")
             }
@@ -38,7 +42,9 @@ public enum Tabulator {
             var abstentions = 0
             var costSum = 0.0
             for (k, s) in samples.enumerated() {
-                guard let sample = s as? [String: Any] else { throw fail(.badValue, "must be an object", "samples[\(k)]") }
+                guard let sample = s as? [String: Any] else {
+                    throw fail(.badValue, "must be an object", "samples[\(k)]")
+                }
                 guard let c = sample["cost"].flatMap(number), c.isFinite, c > 0 else {
                     throw fail(.badValue, "must be a positive number", "samples[\(k)].cost")
                 }
@@ -67,7 +73,8 @@ public enum Tabulator {
             guard let signals = signalValues(obj["signals"]) else {
                 throw fail(.badValue, "must be an object of finite numbers", "signals")
             }
-            rows.append(TableRow(id: id, text: text, acc: acc, cost: votes.map { Double($0) * meanCost }, signals: signals))
+            rows.append(
+                TableRow(id: id, text: text, acc: acc, cost: votes.map { Double($0) * meanCost }, signals: signals))
         }
         guard !rows.isEmpty else { throw TableError(.empty, "no questions", path: path) }
         return UtilityTable(actions: votes.map { "b\($0)" }, rows: rows).sortedByMeanCost()

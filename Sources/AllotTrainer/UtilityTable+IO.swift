@@ -52,8 +52,9 @@ extension UtilityTable {
             throw TableError(.syntax, "not valid JSON", path: path)
         }
         guard let dict = object as? [String: Any] else {
-            throw TableError(.syntax, "the actions file must be a JSON object: action name -> params object",
-                             path: path)
+            throw TableError(
+                .syntax, "the actions file must be a JSON object: action name -> params object",
+                path: path)
         }
         var params: [String: String] = [:]
         for (name, value) in dict {
@@ -134,8 +135,10 @@ package func jsonString(_ s: String) -> String {
         case "\n": out += "\\n"
         case "\r": out += "\\r"
         case "\t": out += "\\t"
-        case _ where u.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
-            + String(u.value, radix: 16)
+        case _ where u.value < 0x20:
+            out +=
+                "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
+                + String(u.value, radix: 16)
         default: out.unicodeScalars.append(u)
         }
     }
@@ -158,5 +161,34 @@ extension UtilityTable {
             return r
         }
         return t
+    }
+}
+
+extension UtilityTable {
+    /// The rows at `indices` (in that order), same actions and params: a cross-validation fold.
+    public func subset(_ indices: [Int]) -> UtilityTable {
+        UtilityTable(
+            actions: actions, rows: indices.compactMap { rows.indices.contains($0) ? rows[$0] : nil },
+            actionParams: actionParams)
+    }
+}
+
+extension UtilityTable {
+    /// Checks what `load` guarantees, for tables built in code: every row has one finite accuracy in [0, 1] and
+    /// one finite positive cost per action, and there is at least one row and one action.
+    public func validateShape() throws {
+        guard !rows.isEmpty, !actions.isEmpty else { throw TableError(.empty, "the table has no rows or no actions") }
+        for (i, row) in rows.enumerated() {
+            guard row.acc.count == actions.count, row.cost.count == actions.count else {
+                throw TableError(
+                    .actionMismatch,
+                    "row \(i) (\(row.id)) has \(row.acc.count) accuracies and "
+                        + "\(row.cost.count) costs for \(actions.count) actions")
+            }
+            guard row.acc.allSatisfy({ $0 >= 0 && $0 <= 1 }), row.cost.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw TableError(
+                    .badValue, "row \(i) (\(row.id)) has an accuracy outside [0, 1] or a non-positive cost")
+            }
+        }
     }
 }

@@ -7,9 +7,9 @@ struct Allot: ParsableCommand {
         commandName: "allot",
         abstract: "Solve-then-Learn toolkit for on-device test-time compute allocation.",
         subcommands: [
-            Tabulate.self, Solve.self,
-            Inspect.self, Verify.self, Keygen.self, Sign.self, Stamp.self,
-            BenchModel.self,
+            Tabulate.self, Solve.self, Learn.self, Eval.self, Simulate.self, Reproduce.self, Replay.self,
+            Inspect.self, Verify.self, Keygen.self, Sign.self, Stamp.self, Install.self, Stats.self,
+            BenchModel.self, BenchDecision.self,
         ]
     )
 }

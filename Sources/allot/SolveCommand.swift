@@ -7,10 +7,11 @@ struct Solve: ParsableCommand {
         commandName: "solve",
         abstract: "The closed-form oracle at a mean-cost budget (Lagrangian + mixing at the breakpoint).",
         discussion: """
-            Per instance a*(x) = argmax_a acc(x,a) - lambda*cost(x,a) (ties to the cheaper action). lambda* is found by \
-            binary search over the instances' hull slopes (exact: no bisection tolerance), and the two policies \
-            adjacent to it are mixed so the mean cost equals the budget (to floating-point rounding, <= 1e-9 relative). \
-            Accuracy is the mixture's exact expectation.
+            Per instance a*(x) = argmax_a acc(x,a) - lambda*cost(x,a) (ties to the cheaper action). lambda* is \
+            found by binary search over the instances' hull slopes (exact: no bisection tolerance), and the two \
+            policies adjacent to it are mixed so the mean cost equals the budget (to floating-point rounding, \
+            <= 1e-9 relative). Accuracy is the mixture's exact expectation. The best fixed allocation, random and \
+            prompt-length baselines at the same budget are printed alongside.
             """)
 
     @Option(help: "Utility table (JSON Lines, docs/table-format.md).") var table: String
@@ -34,24 +35,33 @@ struct Solve: ParsableCommand {
             print("{" + fields.joined(separator: ", ") + "}")
             return
         }
-        if let s = solution {
-            print("budget      \(s.budget)")
-            print("lambda*     \(s.lambda)\(s.budgetBinds ? "" : "  (budget not binding: the most accurate policy costs less)")")
-            print("accuracy    \(fmt(s.accuracy))")
-            print("mean cost   \(s.meanCost)")
-            print("mix         \(fmt(s.mix)) of the costlier policy (acc \(fmt(s.highPoint.accuracy)), cost "
-                + "\(fmt(s.highPoint.meanCost))); cheaper: acc \(fmt(s.lowPoint.accuracy)), cost \(fmt(s.lowPoint.meanCost))")
-            if let fixed = try? Baselines.bestFixed(t, budget: s.budget) {
-                print("best fixed  \(fmt(fixed.accuracy)) (mixing \(fixed.actions.map { t.actions[$0] }.joined(separator: " + ")))")
-            }
-            let share = Self.share(s, actions: t.actions.count)
-            print("actions     " + zip(t.actions, share).map { "\($0) \(fmt($1))" }.joined(separator: ", "))
-        }
+        if let s = solution { printText(s, t) }
         if curve {
             print("lambda_max\tlambda_min\taccuracy\tmean_cost")
             for p in solver.curve {
-                print("\(p.lambdaMax.isFinite ? "\(p.lambdaMax)" : "inf")\t\(p.lambdaMin)\t\(p.accuracy)\t\(p.meanCost)")
+                let upper = p.lambdaMax.isFinite ? "\(p.lambdaMax)" : "inf"
+                print("\(upper)\t\(p.lambdaMin)\t\(p.accuracy)\t\(p.meanCost)")
             }
+        }
+    }
+
+    func printText(_ s: OracleSolution, _ t: UtilityTable) {
+        let names = { (r: BaselineResult) in r.actions.map { t.actions[$0] }.joined(separator: " + ") }
+        print("budget      \(s.budget)")
+        print("lambda*     \(s.lambda)" + (s.budgetBinds ? "" : "  (not binding: the most accurate policy costs less)"))
+        print("accuracy    \(fmt(s.accuracy))")
+        print("mean cost   \(s.meanCost)")
+        let (hi, lo) = (s.highPoint, s.lowPoint)
+        print("mix         \(fmt(s.mix)) of the costlier policy (acc \(fmt(hi.accuracy)), cost \(fmt(hi.meanCost))); "
+            + "cheaper: acc \(fmt(lo.accuracy)), cost \(fmt(lo.meanCost))")
+        let share = Self.share(s, actions: t.actions.count)
+        print("actions     " + zip(t.actions, share).map { "\($0) \(fmt($1))" }.joined(separator: ", "))
+        if let r = try? Baselines.bestFixed(t, budget: s.budget) {
+            print("best fixed  \(fmt(r.accuracy)) (\(names(r)))")
+        }
+        if let r = try? Baselines.random(t, budget: s.budget) { print("random      \(fmt(r.accuracy)) (\(names(r)))") }
+        if let r = try? Baselines.promptLength(t, budget: s.budget) {
+            print("length      \(fmt(r.accuracy)) (prompt-length heuristic: \(names(r)))")
         }
     }
 
@@ -66,13 +76,18 @@ struct Solve: ParsableCommand {
 
     static func json(_ s: OracleSolution, _ t: UtilityTable) -> String {
         let share = Self.share(s, actions: t.actions.count)
-        let fixed = (try? Baselines.bestFixed(t, budget: s.budget)).map { jsonNumber($0.accuracy) } ?? "null"
+        func acc(_ r: BaselineResult?) -> String { r.map { jsonNumber($0.accuracy) } ?? "null" }
+        let fixed = acc(try? Baselines.bestFixed(t, budget: s.budget))
+        let random = acc(try? Baselines.random(t, budget: s.budget))
+        let length = acc(try? Baselines.promptLength(t, budget: s.budget))
         let shares = zip(t.actions, share).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
         return """
             "budget": \(jsonNumber(s.budget)), "lambda": \(jsonNumber(s.lambda)), \
-            "accuracy": \(jsonNumber(s.accuracy)), "mean_cost": \(jsonNumber(s.meanCost)), "mix": \(jsonNumber(s.mix)), \
+            "accuracy": \(jsonNumber(s.accuracy)), "mean_cost": \(jsonNumber(s.meanCost)), \
+            "mix": \(jsonNumber(s.mix)), \
             "budget_binds": \(s.budgetBinds), "low": \(json(s.lowPoint)), "high": \(json(s.highPoint)), \
-            "action_share": {\(shares)}, "best_fixed_accuracy": \(fixed)
+            "action_share": {\(shares)}, "best_fixed_accuracy": \(fixed), \
+            "random_accuracy": \(random), "prompt_length_accuracy": \(length)
             """
     }
 

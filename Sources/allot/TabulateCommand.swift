@@ -8,9 +8,10 @@ struct Tabulate: ParsableCommand {
         commandName: "tabulate",
         abstract: "Build a utility table from sampled answers (majority-vote actions) or per-model correctness.",
         discussion: """
-            --samples FILE: one question per line, {"id","text","gold","samples":[{"answer","cost"},...]}. Action bK is \
-            a majority vote over K samples; its accuracy is the exact expectation over uniformly random K-subsets of \
-            the question's samples (a tie for the top count split evenly), its cost K x the mean sample cost.
+            --samples FILE: one question per line, {"id","text","gold","samples":[{"answer","cost"},...]}. \
+            Action bK is a majority vote over K samples; its accuracy is the exact expectation over uniformly \
+            random K-subsets of the question's samples (a tie for the top count split evenly), its cost K x the \
+            mean sample cost.
             --models FILE: JSON Lines {"model","id","correct","cost","text"?} or CSV with a header naming \
             model,id,correct,cost[,text]; the table's actions are the models.
             See docs/table-format.md.
@@ -24,7 +25,9 @@ struct Tabulate: ParsableCommand {
 
     func validate() throws {
         if (samples == nil) == (models == nil) { throw ValidationError("give exactly one of --samples and --models") }
-        if samples != nil && parsedVotes() == nil { throw ValidationError("--votes must be positive integers, e.g. 1,2,4") }
+        if samples != nil && parsedVotes() == nil {
+            throw ValidationError("--votes must be positive integers, e.g. 1,2,4")
+        }
     }
 
     func parsedVotes() -> [Int]? {
@@ -39,16 +42,19 @@ struct Tabulate: ParsableCommand {
         do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
             throw TableError(.io, "cannot read: \(error.localizedDescription)", path: input)
         }
-        let table = samples != nil
+        let table =
+            samples != nil
             ? try Tabulator.fromSamples(data, votes: parsedVotes() ?? [], path: input)
             : try Tabulator.fromModels(data, path: input)
         try table.write(to: out)
         let (acc, cost) = (table.meanAccuracy, table.meanCost)
         if json {
-            let per = table.actions.indices.map {
-                "{\"action\": \(jsonString(table.actions[$0])), \"accuracy\": \(jsonNumber(acc[$0])), \"mean_cost\": \(jsonNumber(cost[$0]))}"
+            let per = table.actions.indices.map { k in
+                "{\"action\": \(jsonString(table.actions[k])), \"accuracy\": \(jsonNumber(acc[k])), "
+                    + "\"mean_cost\": \(jsonNumber(cost[k]))}"
             }
-            print("{\"out\": \(jsonString(out)), \"rows\": \(table.rows.count), \"actions\": [\(per.joined(separator: ", "))]}")
+            let list = per.joined(separator: ", ")
+            print("{\"out\": \(jsonString(out)), \"rows\": \(table.rows.count), \"actions\": [\(list)]}")
         } else {
             print("wrote \(table.rows.count) rows, \(table.actions.count) actions to \(out)")
             for k in table.actions.indices { print("  \(table.actions[k])\tacc \(acc[k])\tcost \(cost[k])") }

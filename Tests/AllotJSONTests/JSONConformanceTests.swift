@@ -140,6 +140,10 @@ struct JSONConformanceTests {
         ),
         (Case("allot_escape_then_utf8", "\"a\\n\u{e9}\u{1F600}\\t\""), "a\n\u{e9}\u{1F600}\t"),
         (Case("allot_long_ascii_then_escape", "\"0123456789abcdef0123456789\\\"x\""), "0123456789abcdef0123456789\"x"),
+        (
+            Case("allot_escape_then_long_runs", "\"\\n0123456789abcdef\u{e9}0123456789\\t0123456789abcdef\\u00e9xyz\""),
+            "\n0123456789abcdef\u{e9}0123456789\t0123456789abcdef\u{e9}xyz"
+        ),
         (Case("allot_number_huge_overflows_to_inf", "[1e400, -1e400]"), [.number(.infinity), .number(-.infinity)]),
         (Case("allot_number_tiny_underflows_to_zero", "[1e-400]"), [0]),
         (Case("allot_number_2^53+1", "9007199254740993"), 9_007_199_254_740_992),

@@ -39,3 +39,58 @@ import Testing
         #expect(throws: ModelFileError.self) { try ModelEvaluator(m) }
     }
 }
+
+extension ModelEvaluatorTests {
+    @Test func modelWithoutFeaturesPredictsBases() throws {
+        var m = TestModels.small()
+        m.bins = FeatureBins(edges: [])
+        m.utility = m.utility.map { Head(base: $0.base, scale: 1, depths: [], splitFeatures: [], splitThresholds: [], leaves: []) }
+        let ev = try ModelEvaluator(m)
+        let (u, c) = ev.evaluate(codes: [])
+        #expect(u == m.utility.map(\.base))
+        #expect(c == m.actions.map { Float($0.meanCost) })
+    }
+}
+
+extension ModelEvaluatorTests {
+    /// The definition, written plainly: the fast paths must agree with it exactly.
+    static func reference(_ h: Head, _ codes: [UInt8]) -> Float {
+        var sum: Int32 = 0
+        var split = 0
+        var leaf = 0
+        for d in h.depths.map(Int.init) {
+            var index = 0
+            for l in 0..<d where codes[Int(h.splitFeatures[split + l])] > h.splitThresholds[split + l] {
+                index += 1 << l
+            }
+            sum += Int32(h.leaves[leaf + index])
+            split += d
+            leaf += 1 << d
+        }
+        return h.base + h.scale * Float(sum)
+    }
+
+    @Test(arguments: 0..<30) func headPredictMatchesTheDefinition(seed: Int) {
+        let m = TestModels.random(seed: UInt64(seed) &+ 500)
+        var rng = SeededGenerator(seed: UInt64(seed))
+        for _ in 0..<20 {
+            let codes = (0..<m.bins.featureCount).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            codes.withUnsafeBufferPointer { c in
+                for h in m.utility + m.cost.compactMap({ $0 }) { #expect(h.predict(codes: c) == Self.reference(h, codes)) }
+            }
+        }
+    }
+
+    @Test(arguments: 0..<40) func binCodeCountsEdgesBelow(seed: Int) {
+        var rng = SeededGenerator(seed: UInt64(seed))
+        let bins = SyntheticModel.bins(features: 1, edgesPerFeature: seed % 12, rng: &rng)
+        let e = bins.edges[0]
+        let probes: [Float] = e + e.map { $0.nextUp } + e.map { $0.nextDown } + [-.infinity, .infinity, 0, -3, 3]
+        for x in probes {
+            #expect(Int(bins.code(feature: 0, x)) == 1 + e.filter { $0 < x }.count, "x = \(x)")
+        }
+        var codes = [UInt8](repeating: 9, count: 1)
+        [Float.nan].withUnsafeBufferPointer { v in codes.withUnsafeMutableBufferPointer { bins.codes(v, into: $0) } }
+        #expect(codes == [0])
+    }
+}

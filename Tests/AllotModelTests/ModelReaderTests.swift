@@ -170,3 +170,47 @@ import Testing
         #expect(code(bytes + [0]) == .badSignature)
     }
 }
+
+extension ModelReaderTests {
+    /// A head declaring 65536 depth-10 trees (67M leaves) over a tiny leaf stream is refused before allocating.
+    @Test func hugeLeafCountIsRefusedBeforeAllocating() throws {
+        var w: [UInt8] = []
+        w += [0, 0, 0, 0]  // base 0
+        w += [0, 0, 0x80, 0x3F]  // scale 1
+        w += [0x80, 0x80, 0x04]  // 65536 trees
+        w += [UInt8](repeating: 10, count: 65536)
+        let splits = 655_360
+        w += [UInt8](repeating: 0, count: splits * 3)
+        w += [UInt8](repeating: 0, count: 65536)  // Rice parameters
+        w += [0x01, 0x00]  // 1 leaf byte
+        let p = ModelPayload.encode(model)
+        // Replace the heads section (tag 4) with one action whose utility head is `w`.
+        var out: [UInt8] = []
+        var i = 0
+        while i < p.count {
+            let tag = UInt16(p[i]) | UInt16(p[i + 1]) << 8
+            let n = Int(p[i + 2]) | Int(p[i + 3]) << 8 | Int(p[i + 4]) << 16 | Int(p[i + 5]) << 24
+            if tag == 4 {
+                let body: [UInt8] = [UInt8(model.actions.count)] + [0] + w
+                out += [4, 0] + withUnsafeBytes(of: UInt32(body.count).littleEndian, Array.init) + body
+            } else {
+                out += p[i..<(i + 6 + n)]
+            }
+            i += 6 + n
+        }
+        let f = try file(payload: out)
+        #expect(throws: ModelFileError.self) { try ModelReader.decode(f) }
+        do { _ = try ModelReader.decode(f) } catch { #expect(error.message.contains("cannot hold")) }
+    }
+}
+
+extension ModelReaderTests {
+    @Test func paramsAcceptNestedJSONAndRejectTooDeepNesting() throws {
+        var m = model
+        m.actions[0].params = "{\"a\": [1, -2.5e-3, true, false, null, \"\\u00e9\\n\", {\"b\": {}}], \"c\": \"\u{1F4B0}\"}"
+        #expect(try ModelReader.decode(ModelWriter.encode(m)) == m)
+        m.actions[0].params = String(repeating: "{\"a\":", count: 100) + "1" + String(repeating: "}", count: 100)
+        #expect(code(try file(payload: ModelPayload.encode(m))) == .badString)
+        #expect(throws: ModelFileError.self) { try ModelWriter.encode(m) }
+    }
+}

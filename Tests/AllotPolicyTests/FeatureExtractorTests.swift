@@ -37,7 +37,7 @@ private func realPrompts() throws -> [String] {
     var files = [here.appendingPathComponent("Fixtures/gsm8k-test-50.jsonl")]
     let data = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Models/data")
     if let names = try? FileManager.default.contentsOfDirectory(atPath: data.path) {
-        files += names.filter { $0.hasSuffix(".table.jsonl") }.sorted().map { data.appendingPathComponent($0) }
+        files += names.filter { $0.hasSuffix(".jsonl") }.sorted().map { data.appendingPathComponent($0) }
     }
     // Extra corpora (plain JSON Lines with "text" or "question"), e.g. the whole of GSM8K test.
     if let extra = ProcessInfo.processInfo.environment["ALLOT_FEATURE_CORPUS"] {
@@ -194,7 +194,9 @@ private func realPrompts() throws -> [String] {
         let bytes = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         var out = [Float](repeating: 0, count: fx.count)
         bytes.withUnsafeBufferPointer { t in
-            out.withUnsafeMutableBufferPointer { fx.extract(text: t, signals: UnsafeBufferPointer(start: nil, count: 0), into: $0) }
+            out.withUnsafeMutableBufferPointer {
+                fx.extract(text: t, signals: UnsafeBufferPointer(start: nil, count: 0), into: $0)
+            }
         }
         #expect(out[0] == Float(bytes.count))
     }
@@ -215,4 +217,3 @@ private func realPrompts() throws -> [String] {
     }
     #expect(h.value == 0x880f_a1af_5d33_4285, "digest \(String(h.value, radix: 16))")
 }
-

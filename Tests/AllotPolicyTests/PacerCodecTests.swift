@@ -44,8 +44,9 @@ func encodeDecodeRoundTripsAndBehavesTheSame(budget: Budget) throws {
         let ta = a.reserve(action: 1, estimate: r.c[1], at: t)
         let tb = b.reserve(action: 1, estimate: r.c[1], at: t)
         #expect(ta == tb)
-        #expect(a.settle(Ticket(ta.rawValue - 3), cost: r.actual[1], at: t)
-            == b.settle(Ticket(tb.rawValue - 3), cost: r.actual[1], at: t))
+        #expect(
+            a.settle(Ticket(ta.rawValue - 3), cost: r.actual[1], at: t)
+                == b.settle(Ticket(tb.rawValue - 3), cost: r.actual[1], at: t))
     }
     #expect(a.encode() == b.encode())
 }
@@ -67,7 +68,9 @@ func corruptStatesAreRejected(budget: Budget) throws {
     }
     // Trailing garbage, random bytes, another version.
     #expect(throws: PolicyError.self) { try Pacer(decoding: bytes + [0]) }
-    #expect(throws: PolicyError.self) { try Pacer(decoding: (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }) }
+    #expect(throws: PolicyError.self) {
+        try Pacer(decoding: (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+    }
     var v2 = bytes
     v2[4] = 2
     #expect(throws: PolicyError.self) { try Pacer(decoding: v2) }
@@ -76,7 +79,7 @@ func corruptStatesAreRejected(budget: Budget) throws {
 @Test func aValidChecksumOverInconsistentContentIsStillRejected() throws {
     var bytes = try busyPacer(.window(meanCost: 4, requests: 300)).encode()
     // Set λ (the first f64 after the 4+2+4 header, 57 bytes of settings) to NaN and re-seal the checksum.
-    let at = 10 + 1 + 16 + 32 + 4 + 1 + 8
+    let at = 10 + 1 + 16 + 48 + 4 + 1 + 8
     for k in 0..<8 { bytes[at + k] = UInt8(truncatingIfNeeded: Double.nan.bitPattern >> (8 * UInt64(k))) }
     let sum = FNV1a.hash(bytes[0..<(bytes.count - 8)])
     for k in 0..<8 { bytes[bytes.count - 8 + k] = UInt8(truncatingIfNeeded: sum >> (8 * UInt64(k))) }

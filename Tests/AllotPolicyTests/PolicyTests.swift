@@ -59,7 +59,8 @@ import Testing
     #expect(Policy.choose(utilities: [0.5, 0.5], costs: [2, 1], lambda: 0) == 1)
     #expect(Policy.choose(utilities: [0.5, 0.5, 0.5], costs: [1, 1, 3], lambda: 0) == 0)
     // At the breakpoint λ* = Δu/Δc the two are tied: π⁺ (cheaper) by default, π⁻ (costlier) when draw < mix.
-    let u = [0.3, 0.7], c = [1.0, 5.0]
+    let u = [0.3, 0.7]
+    let c = [1.0, 5.0]
     let lam = (u[1] - u[0]) / (c[1] - c[0])
     #expect(Policy.choose(utilities: u, costs: c, lambda: lam) == 0)
     #expect(Policy.choose(utilities: u, costs: c, lambda: lam, mix: 0.4, draw: 0.39) == 1)
@@ -117,7 +118,8 @@ func costIsNonIncreasingInLambdaAndZeroIsUtilityArgmax(seed: UInt64) throws {
 }
 
 @Test func splitMixIsReproducibleAndUniform() {
-    var a = SplitMix64(seed: 42), b = SplitMix64(seed: 42)
+    var a = SplitMix64(seed: 42)
+    var b = SplitMix64(seed: 42)
     var sum = 0.0
     for _ in 0..<10_000 {
         let x = a.nextUnit()

@@ -21,9 +21,10 @@ enum TestModels {
 
     /// Bin edges at 0.5, 1.5, ... so small integer counts and signals spread over the bins.
     static func bins<R: RandomNumberGenerator>(_ rng: inout R) -> FeatureBins {
-        FeatureBins(edges: (0..<featureCount).map { _ in
-            (0..<Int.random(in: 0...6, using: &rng)).map { Float($0) * 2 + 0.5 }
-        })
+        FeatureBins(
+            edges: (0..<featureCount).map { _ in
+                (0..<Int.random(in: 0...6, using: &rng)).map { Float($0) * 2 + 0.5 }
+            })
     }
 
     static func model<R: RandomNumberGenerator>(

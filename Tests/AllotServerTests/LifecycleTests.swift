@@ -10,6 +10,7 @@ struct LifecycleTests {
         try TestModel.write(to: model, version: 1)
         let d = try Daemon(args: ["--model", model], dir: dir)
         let stop = Flag()
+        let progress = Counter()
         let load = Task.detached { () throws -> (Int, Int) in
             try await withThrowingTaskGroup(of: (Int, Int).self) { group in
                 for k in 0..<8 {
@@ -17,9 +18,10 @@ struct LifecycleTests {
                         let c = try Client(path: d.socket)
                         var ok = 0
                         var failed = 0
-                        while !stop.isSet {
+                        while !stop.isSet || ok < 20 {
                             let r = try c.call(#"{"op":"route","text":"load \#(k)","signals":{"probe_agree":0}}"#)
                             if r["ok"] as? Bool == true { ok += 1 } else { failed += 1 }
+                            progress.add()
                         }
                         return (ok, failed)
                     }
@@ -28,6 +30,8 @@ struct LifecycleTests {
             }
         }
         let admin = try Client(path: d.socket)
+        let deadline = Date().addingTimeInterval(30)
+        while progress.value < 50 && Date() < deadline { usleep(10_000) }
         for v in 2...6 {
             try TestModel.write(to: model, version: UInt64(v))
             if v % 2 == 0 {
@@ -161,24 +165,25 @@ struct LifecycleTests {
         let d = try Daemon(args: ["--model", dir + "/m.allot", "--mode", "0666"], dir: dir)
         let script = """
             import socket,sys
-            s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'{"op":"hello"}\\n')
-            print(s.recv(4096).decode().strip())
+            s=socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+            f=s.makefile('rwb'); f.write(b'{"op":"hello"}\\n'); f.flush()
+            print(f.readline().decode().strip())
             """
         let out = try runAs(uid: 65534, ["/usr/bin/python3", "-c", script, d.socket])
-        #expect(out.contains("forbidden"))
+        #expect(out.contains("forbidden"), "\(out)")
         // allowed as a user, not as an admin
         let d2 = try Daemon(args: ["--model", dir + "/m.allot", "--mode", "0666", "--allow-uid", "65534"],
                             dir: dir, socketName: "b.sock")
         let script2 = """
             import socket,sys
-            s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+            s=socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
             f=s.makefile('rwb')
             for line in [b'{"op":"route","text":"hi"}\\n', b'{"op":"reload"}\\n']:
                 f.write(line); f.flush(); print(f.readline().decode().strip())
             """
         let out2 = try runAs(uid: 65534, ["/usr/bin/python3", "-c", script2, d2.socket])
         let lines = out2.split(separator: "\n")
-        #expect(lines.count == 2)
+        #expect(lines.count == 2, "\(out2)")
         #expect(lines.first?.contains(#""ok":true"#) == true)
         #expect(lines.last?.contains("forbidden") == true)
         // with the default 0660 mode the other user cannot even connect
@@ -250,6 +255,13 @@ struct LifecycleTests {
         #expect(text.contains(#"allotd_errors_total{code="bad_json"} 0"#))
         #expect(text.contains("allotd_lambda "))
     }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    var value: Int { lock.withLock { n } }
+    func add() { lock.withLock { n += 1 } }
 }
 
 final class Flag: @unchecked Sendable {

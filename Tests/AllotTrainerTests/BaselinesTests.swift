@@ -1,13 +1,15 @@
+import AllotTrainer
 import Foundation
 import Testing
-import AllotTrainer
 
 @Suite struct BaselinesTests {
     /// Three actions; the middle one lies below the chord of the others, so the frontier skips it.
-    static let table = UtilityTable(actions: ["s", "m", "b"], rows: [
-        TableRow(id: "1", text: "short", acc: [0, 0, 1], cost: [10, 20, 30]),
-        TableRow(id: "2", text: "a much longer prompt", acc: [1, 0, 1], cost: [10, 20, 30]),
-    ])
+    static let table = UtilityTable(
+        actions: ["s", "m", "b"],
+        rows: [
+            TableRow(id: "1", text: "short", acc: [0, 0, 1], cost: [10, 20, 30]),
+            TableRow(id: "2", text: "a much longer prompt", acc: [1, 0, 1], cost: [10, 20, 30]),
+        ])
 
     @Test func frontierSkipsActionsBelowTheChord() {
         #expect(Baselines.frontier(Self.table) == [0, 2])  // (10, .5), (20, 0), (30, 1)
@@ -53,13 +55,25 @@ import AllotTrainer
                     #expect(r.meanCost <= b * (1 + 1e-9))
                     if binds || r.name == "random" { #expect(abs(r.meanCost - b) <= 1e-9 * b) }
                 }
-                for i in acc.indices { for j in acc.indices where cost[i] <= b && cost[j] >= b && cost[j] > cost[i] {
-                    let w = (b - cost[i]) / (cost[j] - cost[i])
-                    #expect((1 - w) * acc[i] + w * acc[j] <= fixed.accuracy + 1e-12)
-                } }
+                for i in acc.indices {
+                    for j in acc.indices where cost[i] <= b && cost[j] >= b && cost[j] > cost[i] {
+                        let w = (b - cost[i]) / (cost[j] - cost[i])
+                        #expect((1 - w) * acc[i] + w * acc[j] <= fixed.accuracy + 1e-12)
+                    }
+                }
                 #expect(fixed.accuracy <= maxAcc + 1e-12)
                 #expect(fixed.accuracy <= (try Solver.solve(t, budget: b)).accuracy + 1e-12)
             }
         }
     }
+}
+
+@Test func raggedTablesGetAnErrorNotATrap() throws {
+    let ragged = UtilityTable(actions: ["a", "b"], rows: [TableRow(id: "1", text: nil, acc: [1], cost: [1, 2])])
+    #expect(throws: TableError.self) { try Baselines.bestFixed(ragged, budget: 1.5) }
+    #expect(throws: TableError.self) { try Baselines.random(ragged, budget: 1.5) }
+    #expect(throws: TableError.self) { try Baselines.promptLength(ragged, budget: 1.5) }
+    let s = Solver(table: ragged)  // the solver only considers actions a row has
+    #expect(s.policy(lambda: 0) == [0])
+    #expect(Solver.evaluate(ragged, [1]).accuracy == 0)
 }

@@ -1,11 +1,12 @@
-import Testing
 import AllotTrainer
+import Testing
 
 @Suite struct MajorityVoteTests {
     /// Enumerates every b-subset of the samples (0 = gold, 1... = other answers, -1 = abstention) and scores it.
     static func bruteForce(_ samples: [Int], _ b: Int) -> Double {
         let n = samples.count
-        var total = 0.0, count = 0.0
+        var total = 0.0
+        var count = 0.0
         for mask in 0..<(1 << n) where mask.nonzeroBitCount == b {
             var votes: [Int: Int] = [:]
             for i in 0..<n where mask & (1 << i) != 0 && samples[i] >= 0 { votes[samples[i], default: 0] += 1 }
@@ -57,7 +58,10 @@ import AllotTrainer
             let e = MajorityVote.expectedAccuracy(gold: 40, others: [30, 20, 5, 3, 1, 1], abstentions: 0, votes: b)
             let x = MajorityVote.expectedAccuracy(gold: 30, others: [40, 20, 5, 3, 1, 1], abstentions: 0, votes: b)
             let y = MajorityVote.expectedAccuracy(gold: 20, others: [40, 30, 5, 3, 1, 1], abstentions: 0, votes: b)
-            guard let e, let x, let y else { Issue.record("nil at b \(b)"); continue }
+            guard let e, let x, let y else {
+                Issue.record("nil at b \(b)")
+                continue
+            }
             #expect(e >= 0 && e <= 1 && e > x && x > y && e + x + y <= 1 + 1e-12)
         }
         // With a clear plurality, more votes help.

@@ -1,13 +1,16 @@
+import AllotTrainer
 import Foundation
 import Testing
-import AllotTrainer
 
 /// Random tables for property tests: `n` rows, `k` actions, accuracies on a coarse grid so ties happen.
 func randomTable(rows n: Int, actions k: Int, rng: inout SeededRandom, binary: Bool = false) -> UtilityTable {
     let rows = (0..<n).map { i in
-        TableRow(id: "r\(i)", text: nil,
-                 acc: (0..<k).map { _ in binary ? Double(Int.random(in: 0...1, using: &rng)) : Double(Int.random(in: 0...4, using: &rng)) / 4 },
-                 cost: (0..<k).map { j in Double(j + 1) * 10 + Double(Int.random(in: 0...8, using: &rng)) })
+        TableRow(
+            id: "r\(i)", text: nil,
+            acc: (0..<k).map { _ in
+                binary ? Double(Int.random(in: 0...1, using: &rng)) : Double(Int.random(in: 0...4, using: &rng)) / 4
+            },
+            cost: (0..<k).map { j in Double(j + 1) * 10 + Double(Int.random(in: 0...8, using: &rng)) })
     }
     return UtilityTable(actions: (0..<k).map { "a\($0)" }, rows: rows)
 }
@@ -43,7 +46,8 @@ func randomTable(rows n: Int, actions k: Int, rng: inout SeededRandom, binary: B
             let lambdas = (0..<40).map { _ in Double.random(in: 0...0.3, using: &rng) }.sorted()
             let costs = lambdas.map { Solver.evaluate(t, s.policy(lambda: $0)).meanCost }
             #expect(zip(costs, costs.dropFirst()).allSatisfy { $0 >= $1 })
-            #expect(zip(s.curve, s.curve.dropFirst()).allSatisfy { $0.meanCost < $1.meanCost && $0.accuracy < $1.accuracy })
+            #expect(
+                zip(s.curve, s.curve.dropFirst()).allSatisfy { $0.meanCost < $1.meanCost && $0.accuracy < $1.accuracy })
         }
     }
 
@@ -58,7 +62,9 @@ func randomTable(rows n: Int, actions k: Int, rng: inout SeededRandom, binary: B
                 let sol = try s.solve(budget: b)
                 #expect(abs(sol.meanCost - b) <= 1e-9 * b)
                 #expect(sol.mix >= 0 && sol.mix <= 1)
-                #expect(Solver.evaluate(t, sol.low).meanCost <= b + 1e-9 && Solver.evaluate(t, sol.high).meanCost >= b - 1e-9)
+                #expect(
+                    Solver.evaluate(t, sol.low).meanCost <= b + 1e-9
+                        && Solver.evaluate(t, sol.high).meanCost >= b - 1e-9)
             }
         }
     }
@@ -82,7 +88,10 @@ func randomTable(rows n: Int, actions k: Int, rng: inout SeededRandom, binary: B
             var points: [(c: Double, a: Double)] = []
             for code in 0..<81 {
                 var x = code
-                let choice = (0..<4).map { _ in defer { x /= 3 }; return x % 3 }
+                let choice = (0..<4).map { _ in
+                    defer { x /= 3 }
+                    return x % 3
+                }
                 let e = Solver.evaluate(t, choice)
                 points.append((e.meanCost, e.accuracy))
             }
@@ -91,10 +100,12 @@ func randomTable(rows n: Int, actions k: Int, rng: inout SeededRandom, binary: B
             for _ in 0..<10 {
                 let b = Double.random(in: lo...(hi * 1.1), using: &rng)
                 var best = points.filter { $0.c <= b }.map(\.a).max() ?? -1
-                for p in points where p.c < b { for q in points where q.c > b {
-                    let w = (b - p.c) / (q.c - p.c)
-                    best = max(best, (1 - w) * p.a + w * q.a)
-                } }
+                for p in points where p.c < b {
+                    for q in points where q.c > b {
+                        let w = (b - p.c) / (q.c - p.c)
+                        best = max(best, (1 - w) * p.a + w * q.a)
+                    }
+                }
                 #expect(abs(try s.solve(budget: b).accuracy - best) < 1e-9)
             }
         }
@@ -102,10 +113,12 @@ func randomTable(rows n: Int, actions k: Int, rng: inout SeededRandom, binary: B
 
     @Test func handComputedTwoRowCase() throws {
         // Row 1 gains 0.5 acc for 10 cost (slope 0.05); row 2 gains 1 for 30 (slope 1/30).
-        let t = UtilityTable(actions: ["s", "b"], rows: [
-            TableRow(id: "1", text: nil, acc: [0.5, 1], cost: [10, 20]),
-            TableRow(id: "2", text: nil, acc: [0, 1], cost: [10, 40]),
-        ])
+        let t = UtilityTable(
+            actions: ["s", "b"],
+            rows: [
+                TableRow(id: "1", text: nil, acc: [0.5, 1], cost: [10, 20]),
+                TableRow(id: "2", text: nil, acc: [0, 1], cost: [10, 40]),
+            ])
         let s = Solver(table: t)
         #expect(s.curve.map(\.meanCost) == [10, 15, 30])
         #expect(s.curve.map(\.accuracy) == [0.25, 0.5, 1])

@@ -1,11 +1,13 @@
+import AllotTrainer
 import Foundation
 import Testing
-import AllotTrainer
 
 @Suite struct TabulatorTests {
     static let samples = """
-        {"id": "q1", "text": "2+2?", "gold": "4", "samples": [{"answer": "4", "cost": 10}, {"answer": "4.0", "cost": 20}, {"answer": "5", "cost": 30}, {"answer": null, "cost": 40}]}
-        {"id": "q2", "gold": 7, "samples": [{"answer": "6", "cost": 5}, {"answer": " 7 ", "cost": 5}, {"answer": "8", "cost": 5}, {"answer": "7", "cost": 5}], "signals": {"s": 1}}
+        {"id": "q1", "text": "2+2?", "gold": "4", "samples": [{"answer": "4", "cost": 10}, \
+        {"answer": "4.0", "cost": 20}, {"answer": "5", "cost": 30}, {"answer": null, "cost": 40}]}
+        {"id": "q2", "gold": 7, "samples": [{"answer": "6", "cost": 5}, {"answer": " 7 ", "cost": 5}, \
+        {"answer": "8", "cost": 5}, {"answer": "7", "cost": 5}], "signals": {"s": 1}}
         """
 
     @Test func tabulatesHandComputedVotes() throws {
@@ -39,7 +41,8 @@ import AllotTrainer
         }
         // Fewer samples than votes.
         #expect(throws: TableError.self) {
-            try Tabulator.fromSamples(Data(#"{"id": "a", "gold": "1", "samples": [{"answer": "1", "cost": 1}]}"#.utf8), votes: [2])
+            try Tabulator.fromSamples(
+                Data(#"{"id": "a", "gold": "1", "samples": [{"answer": "1", "cost": 1}]}"#.utf8), votes: [2])
         }
     }
 
@@ -50,7 +53,9 @@ import AllotTrainer
             {"model": "small", "id": "q2", "correct": 1, "cost": 12}
             {"model": "big", "id": "q2", "correct": 0.5, "cost": 90}
             """
-        let csv = "model,id,correct,cost,text\nbig,q1,1,100,first\nsmall,q1,false,10,\"first\"\nsmall,q2,1,12,\nbig,q2,0.5,90,\"multi\nline, quoted \"\"text\"\"\"\n"
+        let csv =
+            "model,id,correct,cost,text\nbig,q1,1,100,first\nsmall,q1,false,10,\"first\"\nsmall,q2,1,12,\n"
+            + "big,q2,0.5,90,\"multi\nline, quoted \"\"text\"\"\"\n"
         let a = try Tabulator.fromModels(Data(jsonl.utf8))
         let b = try Tabulator.fromModels(Data(csv.utf8))
         #expect(a.actions == ["small", "big"])
@@ -67,8 +72,14 @@ import AllotTrainer
         let badCost = "model,id,correct,cost\na,q1,1,-1\n"
         let noColumn = "model,id,correct\na,q1,1\n"
         #expect(throws: TableError.self) { try Tabulator.fromModels(Data(missing.utf8)) }
-        do { _ = try Tabulator.fromModels(Data(duplicate.utf8)); Issue.record("accepted") } catch let e as TableError { #expect(e.line == 3) } catch {}
-        do { _ = try Tabulator.fromModels(Data(badCost.utf8)); Issue.record("accepted") } catch let e as TableError {
+        do {
+            _ = try Tabulator.fromModels(Data(duplicate.utf8))
+            Issue.record("accepted")
+        } catch let e as TableError { #expect(e.line == 3) } catch {}
+        do {
+            _ = try Tabulator.fromModels(Data(badCost.utf8))
+            Issue.record("accepted")
+        } catch let e as TableError {
             #expect(e.line == 2 && e.field == "cost")
         } catch {}
         #expect(throws: TableError.self) { try Tabulator.fromModels(Data(noColumn.utf8)) }

@@ -1,10 +1,11 @@
+import AllotTrainer
 import Foundation
 import Testing
-import AllotTrainer
 
 @Suite struct UtilityTableIOTests {
     @Test func loadsFixtureInCostOrder() throws {
-        let t = try UtilityTable.load(path: TestPaths.fixture("tiny.jsonl"), actionsFile: TestPaths.fixture("tiny.actions.json"))
+        let t = try UtilityTable.load(
+            path: TestPaths.fixture("tiny.jsonl"), actionsFile: TestPaths.fixture("tiny.actions.json"))
         #expect(t.actions == ["small", "big"])
         #expect(t.rows.map(\.id) == ["q1", "q2", "q3"])
         #expect(t.rows[1].acc == [0, 1])
@@ -15,14 +16,23 @@ import AllotTrainer
         #expect(t.meanCost[0] == (10 + 12 + 8.5) / 3)
     }
 
+    @Test func subsetKeepsActionsAndOrder() throws {
+        let t = try UtilityTable.load(
+            path: TestPaths.fixture("tiny.jsonl"), actionsFile: TestPaths.fixture("tiny.actions.json"))
+        let s = t.subset([2, 0, 7])
+        #expect(s.rows.map(\.id) == ["q3", "q1"] && s.actions == t.actions && s.actionParams == t.actionParams)
+    }
+
     @Test func tiesInMeanCostBreakByName() throws {
         let t = try UtilityTable.parse(Data(#"{"id":"a","acc":{"zz":0,"aa":1},"cost":{"zz":5,"aa":5}}"#.utf8))
         #expect(t.actions == ["aa", "zz"])
     }
 
     @Test func writeThenLoadRoundTrips() throws {
-        let t = try UtilityTable.load(path: TestPaths.fixture("tiny.jsonl"), actionsFile: TestPaths.fixture("tiny.actions.json"))
-        let out = TestPaths.temporaryPath("t.jsonl"), act = TestPaths.temporaryPath("t.actions.json")
+        let t = try UtilityTable.load(
+            path: TestPaths.fixture("tiny.jsonl"), actionsFile: TestPaths.fixture("tiny.actions.json"))
+        let out = TestPaths.temporaryPath("t.jsonl")
+        let act = TestPaths.temporaryPath("t.actions.json")
         try t.write(to: out, actionsFile: act)
         #expect(try UtilityTable.load(path: out, actionsFile: act) == t)
     }
@@ -66,7 +76,9 @@ import AllotTrainer
         }
         do {
             _ = try UtilityTable.parse(Data((first + "\n" + first).utf8))
-        } catch let e as TableError { #expect(e.code == .duplicateID && e.line == 2) } catch { Issue.record("\(error)") }
+        } catch let e as TableError { #expect(e.code == .duplicateID && e.line == 2) } catch {
+            Issue.record("\(error)")
+        }
         #expect(throws: TableError.self) { try UtilityTable.parse(Data("\n\n".utf8)) }
     }
 
@@ -99,7 +111,8 @@ import AllotTrainer
 
     @Test(arguments: ["gsm8k-ladder", "gsm8k-cascade", "math-l5-qwen", "gsm8k-gpt3-verifier"])
     func committedTablesLoad(_ name: String) throws {
-        let t = try UtilityTable.load(path: TestPaths.data("\(name).jsonl"), actionsFile: TestPaths.data("\(name).actions.json"))
+        let t = try UtilityTable.load(
+            path: TestPaths.data("\(name).jsonl"), actionsFile: TestPaths.data("\(name).actions.json"))
         #expect(t.rows.count == (name.hasPrefix("gsm8k") ? 1319 : 721))
         #expect(t.actionParams.count == t.actions.count)
         #expect(t.meanCost == t.meanCost.sorted())

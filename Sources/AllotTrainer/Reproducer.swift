@@ -1,0 +1,87 @@
+import AllotModel
+import Foundation
+
+/// `allot reproduce`: rebuilds every shipped model in `Models/` from `Models/data` using the recipe stored in its
+/// own card, and regenerates `docs/results.md` and its plots from held-out evaluation.
+///
+/// With `check`, nothing is written: any model, card, results page or plot whose rebuilt bytes differ is reported
+/// (first differing byte, sizes) and the run fails.
+package struct Reproducer: Sendable {
+    package var root: String
+    package var check: Bool
+
+    package struct Mismatch: Sendable, CustomStringConvertible {
+        package var path: String
+        package var oldSize: Int
+        package var newSize: Int
+        package var firstDifference: Int
+
+        package var description: String {
+            "\(path): rebuilt bytes differ (committed \(oldSize) bytes, rebuilt \(newSize) bytes, first difference "
+                + "at byte \(firstDifference))"
+        }
+    }
+
+    package struct Outcome: Sendable {
+        package var models: [String]
+        package var mismatches: [Mismatch]
+        package var written: [String]
+        package var evals: [EvalRun]
+    }
+
+    package init(root: String, check: Bool) {
+        self.root = root
+        self.check = check
+    }
+
+    private func path(_ relative: String) -> String { root + "/" + relative }
+
+    /// The shipped models: `Models/*.allot`, sorted by name.
+    package func models() throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: path("Models"))
+        return names.filter { $0.hasSuffix(".allot") }.sorted().map { "Models/" + $0 }
+    }
+
+    package func run(log: (String) -> Void) throws -> Outcome {
+        var outcome = Outcome(models: [], mismatches: [], written: [], evals: [])
+        var results: [(run: LearnRun, eval: EvalRun, model: String)] = []
+        for model in try models() {
+            let old = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path(model))))
+            let file = try ModelReader.decode(old)
+            guard let recipe = LearnRun.Recipe(card: file.card) else {
+                throw TableError(.invalidArgument, "\(model) has no recipe in its card: rebuild it with allot learn",
+                                 path: model)
+            }
+            log("rebuilding \(model) from \(recipe.table)")
+            let run = try LearnRun.run(recipe, root: root)
+            try settle(model, run.package.bytes, &outcome)
+            let card = LearnRun.cardPath(for: model)
+            try settle(card, Array(run.card.markdown(package: run.package, recipe: recipe).utf8), &outcome)
+            let eval = try EvalRun.from(run, table: recipe.table)
+            try settle("docs/\(recipe.id).svg", Array(eval.plot.render().utf8), &outcome)
+            outcome.models.append(model)
+            outcome.evals.append(eval)
+            results.append((run, eval, model))
+        }
+        try settle("docs/results.md", Array(ReproduceResults.markdown(results).utf8), &outcome)
+        return outcome
+    }
+
+    /// Compares rebuilt bytes with the file on disk; records a mismatch (check) or writes the file (otherwise).
+    private func settle(_ relative: String, _ bytes: [UInt8], _ outcome: inout Outcome) throws {
+        let url = URL(fileURLWithPath: path(relative))
+        let old = (try? [UInt8](Data(contentsOf: url))) ?? []
+        guard old != bytes else { return }
+        if check {
+            let first = zip(old, bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                ?? Swift.min(old.count, bytes.count)
+            outcome.mismatches.append(Mismatch(path: relative, oldSize: old.count, newSize: bytes.count,
+                                               firstDifference: first))
+        } else {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+            outcome.written.append(relative)
+        }
+    }
+}

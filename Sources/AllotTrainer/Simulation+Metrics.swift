@@ -1,0 +1,158 @@
+import AllotPolicy
+import Foundation
+
+extension Simulation {
+    func measure(
+        _ o: Options, order: [Int], cost: [Double], acc: [Double], chosen: [Int],
+        predictions: [(u: [Double], c: [Double])], initialLambda: Double, finalLambda: Double
+    ) -> SimulationResult {
+        let n = cost.count
+        var prefix = [0.0]
+        prefix.reserveCapacity(n + 1)
+        for c in cost { prefix.append(prefix[prefix.count - 1] + c) }
+        let w = o.window
+        func worse(_ a: Double?, _ d: Double) -> Double { abs(d) > abs(a ?? 0) ? d : (a ?? d) }
+        let pace = Self.pacing(cost: cost, budget: o.budget, window: w, shift: o.shift, passes: o.passes,
+                               tolerance: o.tolerance)
+        let (worst, worstAll, points, recovery, recovered) =
+            (pace.worst, pace.worstAll, pace.shiftPoints, pace.recovery, pace.recovered)
+
+        let stream = order.map { (row: table.rows[$0], p: predictions[$0]) }
+        let fixed = hindsight(stream, target: prefix[n] / Double(n))
+        // The same fixed policy, realized request by request (seeded mixing), to show what its windows do.
+        var mixRng = SplitMix64(seed: o.seed ^ 0x5eed)
+        var fixedPrefix = [0.0]
+        for (row, p) in stream {
+            let useLo = mixRng.nextUnit() < fixed.weightLo
+            let a = Policy.choose(utilities: p.u, costs: p.c, lambda: useLo ? fixed.lambdaLo : fixed.lambda)
+            fixedPrefix.append(fixedPrefix[fixedPrefix.count - 1] + row.cost[columns[a]])
+        }
+        var fixedWorst: Double?
+        if n >= 2 * w {
+            for t in (2 * w)...n {
+                fixedWorst = worse(fixedWorst, (fixedPrefix[t] - fixedPrefix[t - w]) / Double(w) / o.budget - 1)
+            }
+        }
+        let warm = Pacer.tableLambda(policy.model.lambdaTable, budget: o.budget)
+        let unadapted = mixed(stream, lambda: warm.lambda, mix: warm.mix)
+
+        var share: [String: Double] = [:]
+        for (a, k) in chosen.enumerated() { share[policy.model.actions[a].name] = Double(k) / Double(n) }
+        return SimulationResult(
+            requests: n, budget: o.budget, window: w, shift: o.shift, seed: o.seed, reportDelay: o.reportDelay,
+            gain: o.gain ?? PacerConfig(budget: .window(meanCost: 1, requests: 1)).gain,
+            meanCost: prefix[n] / Double(n), accuracy: acc.reduce(0, +) / Double(n),
+            worstWindowDeviation: worst, worstWindowDeviationAll: worstAll, shiftPoints: points,
+            recovery: recovery, recovered: recovered, initialLambda: initialLambda, finalLambda: finalLambda,
+            actionShare: share, fixedLambda: fixed.lambda, fixedAccuracy: fixed.accuracy,
+            fixedMeanCost: fixed.cost, fixedWorstWindowDeviation: fixedWorst, tableLambda: warm.lambda,
+            tableAccuracy: unadapted.accuracy,
+            tableMeanCost: unadapted.cost)
+    }
+
+    package typealias Stream = [(row: TableRow, p: (u: [Double], c: [Double]))]
+
+    /// Mean actual cost and accuracy of the fixed price λ: `π⁻` with probability `mix`, else `π⁺` (expectation).
+    package func mixed(_ s: Stream, lambda: Double, mix: Double) -> (cost: Double, accuracy: Double) {
+        var c = 0.0
+        var a = 0.0
+        for (row, p) in s {
+            let lo = Policy.choose(utilities: p.u, costs: p.c, lambda: lambda)
+            let hi = mix > 0 ? Policy.choose(utilities: p.u, costs: p.c, lambda: lambda, mix: 1, draw: 0) : lo
+            c += (1 - mix) * row.cost[columns[lo]] + mix * row.cost[columns[hi]]
+            a += (1 - mix) * row.acc[columns[lo]] + mix * row.acc[columns[hi]]
+        }
+        return (c / Double(s.count), a / Double(s.count))
+    }
+
+    /// The fixed λ whose policy realizes mean cost `target` on the same rows: bisection in log λ to bracket it,
+    /// then the two bracketing policies mixed to hit it exactly (accuracy is linear in the mixing probability).
+    ///
+    /// Returns the cheaper side's λ (`lambda`), the costlier side's (`lambdaLo`) and its weight `weightLo`.
+    package func hindsight(_ s: Stream, target: Double) -> Hindsight {
+        var lo = -30.0  // log λ: costlier side
+        var hi = 20.0
+        let atLo = mixed(s, lambda: Foundation.exp(lo), mix: 0)
+        if atLo.cost <= target {
+            return Hindsight(lambda: Foundation.exp(lo), cost: atLo.cost, accuracy: atLo.accuracy)
+        }
+        let atHi = mixed(s, lambda: Foundation.exp(hi), mix: 0)
+        if atHi.cost >= target {
+            return Hindsight(lambda: Foundation.exp(hi), cost: atHi.cost, accuracy: atHi.accuracy)
+        }
+        var (cLo, cHi) = (atLo, atHi)
+        for _ in 0..<80 {
+            let mid = (lo + hi) / 2
+            let m = mixed(s, lambda: Foundation.exp(mid), mix: 0)
+            if m.cost > target { (lo, cLo) = (mid, m) } else { (hi, cHi) = (mid, m) }
+        }
+        let wLo = cLo.cost == cHi.cost ? 0 : (target - cHi.cost) / (cLo.cost - cHi.cost)
+        return Hindsight(
+            lambda: Foundation.exp(hi), cost: target, accuracy: cHi.accuracy + wLo * (cLo.accuracy - cHi.accuracy),
+            lambdaLo: Foundation.exp(lo), weightLo: wLo)
+    }
+
+    package struct Hindsight {
+        package var lambda: Double
+        package var cost: Double
+        package var accuracy: Double
+        package var lambdaLo: Double = 0
+        package var weightLo: Double = 0
+    }
+}
+
+
+/// How well a realized cost stream held its budget: the figures `simulate` and `replay` share.
+package struct PacingFigures: Sendable {
+    /// Worst signed rolling-window deviation after the first window, and over every window.
+    package var worst: Double?
+    package var worstAll: Double?
+    package var shiftPoints: [Int]
+    package var recovery: Int?
+    package var recovered: Bool
+}
+
+extension Simulation {
+    /// Rolling-window deviations from `budget` and the recovery after each shift point of `shift`'s order.
+    package static func pacing(cost: [Double], budget: Double, window w: Int, shift: Shift, passes: Int,
+                               tolerance: Double) -> PacingFigures {
+        let n = cost.count
+        var prefix = [0.0]
+        prefix.reserveCapacity(n + 1)
+        for c in cost { prefix.append(prefix[prefix.count - 1] + c) }
+        func dev(_ from: Int, _ to: Int) -> Double { (prefix[to] - prefix[from]) / Double(to - from) / budget - 1 }
+        // Signed deviation of largest magnitude.
+        func worse(_ a: Double?, _ d: Double) -> Double { abs(d) > abs(a ?? 0) ? d : (a ?? d) }
+        var worst: Double?
+        var worstAll: Double?
+        if n >= w {
+            for t in w...n {
+                let d = dev(t - w, t)
+                worstAll = worse(worstAll, d)
+                if t - w >= w { worst = worse(worst, d) }
+            }
+        }
+        // Shift points: a third into each pass, and (after the first) each pass boundary.
+        var points: [Int] = []
+        if shift != .none, n > 0 {
+            let m = n / passes
+            for p in 0..<passes {
+                if p > 0 { points.append(p * m) }
+                points.append(p * m + m / 3)
+            }
+        }
+        var recovery: Int?
+        var recovered = true
+        for (j, s) in points.enumerated() {
+            let next = j + 1 < points.count ? points[j + 1] : n
+            var last = s
+            for t in Swift.max(s, 1)...Swift.max(next, 1) where t > s && abs(dev(Swift.max(0, t - w), t)) > tolerance {
+                last = t
+            }
+            if last == next && next > s && abs(dev(Swift.max(0, next - w), next)) > tolerance { recovered = false }
+            recovery = Swift.max(recovery ?? 0, last - s)
+        }
+        return PacingFigures(worst: worst, worstAll: worstAll, shiftPoints: points, recovery: recovery,
+                             recovered: recovered)
+    }
+}

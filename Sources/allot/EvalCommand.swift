@@ -1,0 +1,65 @@
+import AllotTrainer
+import ArgumentParser
+import Foundation
+
+/// `allot eval`: accuracy at matched mean cost for every allocation, held out, plus the accuracy-cost plot.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare a model's policy with the baselines, the imitation learner and the oracle.",
+        discussion: """
+            Policy and imitation figures are k-fold cross-validated with the model's own hyperparameters, folds \
+            and seed (so they equal its card); "shipped (in-sample)" scores the file itself on the table.
+            """)
+
+    @Option(help: "Utility table (JSON Lines).") var table: String
+    @Option(help: "Model file (.allot).") var model: String
+    @Option(help: "Actions file of the table.") var actions: String?
+    @Option(help: "Comma-separated budgets (default: the model's grid).") var budgets: String?
+    @Option(help: "Cross-validation folds (default: the model's).") var folds: Int?
+    @Option(help: "Write the accuracy-cost plot as SVG (and PNG next to it when ImageMagick is present).")
+    var plot: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let list = try budgets.map { text in
+            try text.split(separator: ",").map { item -> Double in
+                guard let b = Double(item.trimmingCharacters(in: .whitespaces)), b.isFinite, b > 0 else {
+                    throw ValidationError("--budgets: \"\(item)\" is not a positive number")
+                }
+                return b
+            }
+        }
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: model)))
+        let run = try EvalRun.run(table: table, actions: actions, model: bytes, budgets: list, folds: folds)
+        if let plot {
+            try Data(run.plot.render().utf8).write(to: URL(fileURLWithPath: plot))
+            EvalPNG.convert(svg: plot)
+        }
+        print(json ? run.json.pretty : run.markdownTable)
+    }
+}
+
+/// PNG next to an SVG, where the machine has a converter; silently skipped otherwise.
+enum EvalPNG {
+    static func convert(svg: String) {
+        let png = (svg.hasSuffix(".svg") ? String(svg.dropLast(4)) : svg) + ".png"
+        let cairo = "import sys, cairosvg; cairosvg.svg2png(url=sys.argv[1], write_to=sys.argv[2])"
+        let tools = [("rsvg-convert", ["-o", png, svg]), ("convert", [svg, png]), ("python3", ["-c", cairo, svg, png])]
+        for (tool, args) in tools {
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            for dir in path.split(separator: ":").map(String.init) {
+                let path = dir + "/" + tool
+                guard FileManager.default.isExecutableFile(atPath: path) else { continue }
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: path)
+                p.arguments = args
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                if (try? p.run()) != nil {
+                    p.waitUntilExit()
+                    if p.terminationStatus == 0 { return }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import AllotJSON
+import AllotModel
+import AllotServer
+import ArgumentParser
+import Foundation
+
+/// Installs a model file where a daemon serves it, and proves it is live, or puts the old one back.
+struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify a model, swap it in atomically, reload the daemon and confirm it is live (else roll back).",
+        discussion: """
+            Steps: verify FILE (integrity, every section, and the signature with --pubkey); copy it to a temporary \
+            file beside LIVE_PATH, fsync, rename over LIVE_PATH (the previous file is kept as LIVE_PATH.prev); \
+            with --socket, ask allotd to reload and confirm through `hello` that the new model id and version \
+            are live; otherwise restore the previous file and reload it.
+
+            Exit status: 0 installed and live; 1 FILE rejected (nothing changed); 3 the daemon did not take it \
+            and the previous model was restored; 4 the restore failed too (operator attention needed).
+            """)
+
+    @Argument(help: "The model file to install.") var file: String
+    @Option(name: .customLong("to"), help: "The live path the daemon serves (its --model).") var livePath: String
+    @Option(help: "The daemon's socket; without it the file is only swapped in.") var socket: String?
+    @Option(help: "Require a valid signature by this public key (PREFIX.pub).") var pubkey: String?
+    @Flag(help: "Let the daemon take a model older than the one it runs (a deliberate rollback).")
+    var allowDowngrade = false
+
+    func run() throws {
+        do {
+            try install()
+        } catch let f as InstallFailure {
+            FileHandle.standardError.write(Data("allot install: \(f.message)\n".utf8))
+            throw ExitCode(f.code)
+        }
+    }
+
+    private func install() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        let model: AllotModelFile
+        do {
+            model = try ModelReader.decode(bytes)
+            if let pubkey {
+                let text = try String(contentsOfFile: pubkey, encoding: .utf8)
+                _ = try ModelSigner.verify(bytes, trustedKeys: [ModelKeyFile.decodePublic(text)])
+            }
+        } catch {
+            throw InstallFailure(code: 1, "rejected \(file): \(error)")
+        }
+        let fm = FileManager.default
+        let previous = livePath + ".prev"
+        let hadPrevious = fm.fileExists(atPath: livePath)
+        if hadPrevious {
+            try? fm.removeItem(atPath: previous)
+            try fm.copyItem(atPath: livePath, toPath: previous)
+        }
+        try Install.atomicWrite(bytes, to: livePath)
+        print("installed \(model.info.id) v\(model.info.version) at \(livePath)")
+        guard let socket else { return }
+        do {
+            try Install.reloadAndConfirm(socket: socket, id: model.info.id, version: model.info.version,
+                                         allowDowngrade: allowDowngrade)
+            print("live: \(model.info.id) v\(model.info.version)")
+        } catch {
+            let reason = "\(error)"
+            guard hadPrevious else { throw InstallFailure(code: 4, "daemon did not take it (\(reason)); no previous file") }
+            do {
+                let old = try [UInt8](Data(contentsOf: URL(fileURLWithPath: previous)))
+                try Install.atomicWrite(old, to: livePath)
+                let oldModel = try ModelReader.decode(old)
+                try Install.reloadAndConfirm(socket: socket, id: oldModel.info.id, version: oldModel.info.version,
+                                             allowDowngrade: true)
+            } catch {
+                throw InstallFailure(code: 4, "daemon did not take it (\(reason)) and the restore failed: \(error)")
+            }
+            throw InstallFailure(code: 3, "daemon did not take it (\(reason)); previous model restored and live")
+        }
+    }
+
+    static func reloadAndConfirm(socket: String, id: String, version: UInt64, allowDowngrade: Bool) throws {
+        let client = try DaemonClient(path: socket)
+        let reload = try client.call { w in
+            w.key("op")
+            w.string("reload")
+            if allowDowngrade {
+                w.key("allow_downgrade")
+                w.bool(true)
+            }
+        }
+        if let f = DaemonClient.failure(reload) { throw InstallFailure(code: 3, "reload: \(f.code): \(f.message)") }
+        let hello = try client.call { w in
+            w.key("op")
+            w.string("hello")
+        }
+        let live = hello["model"]?.objectValue ?? [:]
+        guard live["id"]?.stringValue == id, live["version"]?.doubleValue == Double(version) else {
+            throw InstallFailure(code: 3, "daemon serves \(live["id"]?.stringValue ?? "?") "
+                + "v\(live["version"]?.doubleValue.map { String(Int($0)) } ?? "?"), not \(id) v\(version)")
+        }
+    }
+
+    /// Temp file beside the target, fsync, rename, fsync of the directory: a reader sees the old or the new file.
+    static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
+        let tmp = path + ".install.\(getpid())"
+        guard let fh = FileHandle(forWritingAtPath: tmp) ?? {
+            FileManager.default.createFile(atPath: tmp, contents: nil, attributes: [.posixPermissions: 0o644])
+            return FileHandle(forWritingAtPath: tmp)
+        }() else { throw InstallFailure(code: 1, "cannot write \(tmp)") }
+        try fh.truncate(atOffset: 0)
+        try fh.write(contentsOf: bytes)
+        try fh.synchronize()
+        try fh.close()
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw InstallFailure(code: 1, "rename onto \(path): \(String(cString: strerror(errno)))")
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+}
+
+struct InstallFailure: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+    init(code: Int32, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    var description: String { message }
+}

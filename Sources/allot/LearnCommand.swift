@@ -1,0 +1,47 @@
+import AllotTrainer
+import ArgumentParser
+import Foundation
+
+/// `allot learn`: a utility table in, a `.allot` model and its card out.
+struct Learn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Learn a λ-aware policy (boosted trees) from a utility table and write a .allot model.",
+        discussion: """
+            Cross-validates utility and cost heads over a small grid, picks the setting with the best held-out \
+            accuracy at matched budget, shrinks toward (or falls back to) the best fixed allocation wherever it \
+            does not beat it on held-out folds, and writes the model, its card (X.card.md) and a budget -> λ table.
+            """)
+
+    @Option(help: "Utility table (JSON Lines).") var table: String
+    @Option(help: "Output model file (.allot).") var out: String
+    @Option(help: "Actions file: action -> runtime params (JSON).") var actions: String?
+    @Option(help: "Model id (default: the output file's base name).") var id: String?
+    @Option(help: "Model version (monotonic).") var version: UInt64 = 1
+    @Option(help: "Cross-validation folds.") var folds: Int = 5
+    @Option(help: "Random seed (subsampling, folds).") var seed: UInt64 = 1
+    @Option(help: "Hashed word n-gram buckets.") var buckets: UInt16 = 64
+    @Option(help: "Creation time in the header (seconds since 1970; fixed by default, for reproducible files).")
+    var created: Int64 = 1_790_000_000
+    @Option(help: "Model card path (default: next to --out, X.card.md).") var card: String?
+    @Option(help: .hidden) var dumpFeatures: String?
+    @Flag(help: "Print the results as one JSON object.") var json = false
+
+    func validate() throws {
+        guard (2...20).contains(folds) else { throw ValidationError("--folds must be 2...20") }
+    }
+
+    func run() throws {
+        let name = id ?? URL(fileURLWithPath: out).deletingPathExtension().lastPathComponent
+        var recipe = LearnRun.Recipe(table: table, actions: actions, id: name)
+        recipe.version = version
+        recipe.folds = folds
+        recipe.seed = seed
+        recipe.hashBuckets = buckets
+        recipe.createdAt = created
+        let run = try LearnRun.run(recipe)
+        let cardPath = card ?? LearnRun.cardPath(for: out)
+        try run.write(model: out, card: cardPath)
+        if let dumpFeatures { try run.dumpFeatures(to: dumpFeatures) }
+        print(json ? run.summary.pretty : run.humanSummary(model: out, card: cardPath))
+    }
+}

@@ -1,0 +1,145 @@
+import AllotModel
+import AllotPolicy
+import AllotTrainer
+import Foundation
+import Testing
+
+/// A synthetic world: each prompt has a difficulty signal `d`; action `a` (cost 2^a samples) is right with
+/// probability `1 − d · 0.75^a`, and the model's utility heads learned exactly that (on 10 bins of `d`).
+private enum World {
+    static let costs: [Double] = [1, 2, 4, 8, 16]
+    static let edges: [Float] = (1..<10).map { Float($0) / 10 }
+
+    static func table(rows: Int, seed: UInt64) -> UtilityTable {
+        var rng = SplitMix64(seed: seed)
+        var out: [TableRow] = []
+        for i in 0..<rows {
+            let d = rng.nextUnit()
+            let length = 0.7 + 0.6 * rng.nextUnit()
+            let acc = costs.indices.map { a in rng.nextUnit() < 1 - d * pow(0.75, Double(a)) ? 1.0 : 0.0 }
+            out.append(
+                TableRow(
+                    id: "q\(i)", text: "question \(i)", acc: acc, cost: costs.map { $0 * length },
+                    signals: ["d": d]))
+        }
+        return UtilityTable(actions: costs.indices.map { "b\(1 << $0)" }, rows: out)
+    }
+
+    /// Depth-4 oblivious trees on the signal slot, one per decile pair, reproducing the step function of `d`.
+    static func model(table lambdaTable: [LambdaPoint]) -> AllotModelFile {
+        let spec = FeatureSpec(hashBuckets: 0, ngramMax: 1, signals: ["d"])
+        let slot = 28
+        var edgeRows = [[Float]](repeating: [], count: slot + 1)
+        edgeRows[slot] = edges
+        var utility: [Head] = []
+        for a in costs.indices {
+            // One tree per bin boundary t: adds the step of the true function between bins t and t+1.
+            var trees: [FloatTree] = []
+            func truth(_ bin: Int) -> Float { Float(1 - (Double(bin) + 0.5) / 10 * pow(0.75, Double(a))) }
+            for t in 1..<10 {
+                trees.append(
+                    FloatTree(features: [UInt16(slot)], thresholds: [UInt8(t)], leaves: [0, truth(t) - truth(t - 1)]))
+            }
+            utility.append(Head.quantize(base: truth(0), trees: trees))
+        }
+        return AllotModelFile(
+            info: ModelInfo(id: "world", version: 1, createdAt: 0, costUnit: "samples"), features: spec,
+            actions: costs.indices.map { ActionSpec(name: "b\(1 << $0)", params: "{}", meanCost: costs[$0]) },
+            bins: FeatureBins(edges: edgeRows), utility: utility, cost: [Head?](repeating: nil, count: 5),
+            lambdaTable: lambdaTable)
+    }
+
+    /// λ table from the model's own decisions on the table (what `learn` would ship).
+    static func lambdaTable(_ t: UtilityTable) throws -> [LambdaPoint] {
+        let sim = try Simulation(table: t, model: model(table: []))
+        let p = sim.predictions()
+        var points: [LambdaPoint] = []
+        for k in stride(from: 40, through: 0, by: -1) {
+            let lam = 0.1 * pow(0.8, Double(k))
+            let cost = zip(t.rows, p).map { row, p in row.cost[Policy.choose(utilities: p.u, costs: p.c, lambda: lam)] }
+            let mean = cost.reduce(0, +) / Double(cost.count)
+            if points.last.map({ mean < $0.budget }) ?? true {
+                points.append(LambdaPoint(budget: mean, lambda: lam, mix: 0))
+            }
+        }
+        return points.reversed()
+    }
+}
+
+private let world = World.table(rows: 6000, seed: 1)
+private let worldModel = World.model(table: (try? World.lambdaTable(World.table(rows: 3000, seed: 2))) ?? [])
+
+@Test(arguments: [Simulation.Shift.none, .hardFirst, .easyFirst, .longFirst])
+func holdsTheBudgetOnAShiftedStream(shift: Simulation.Shift) throws {
+    let sim = try Simulation(table: world, model: worldModel)
+    var o = Simulation.Options(budget: 4)
+    o.shift = shift
+    let r = try sim.run(o)
+    #expect(r.requests == 6000)
+    #expect(abs(r.costDeviation) < 0.01, "mean cost \(r.meanCost)")
+    #expect(abs(r.worstWindowDeviation ?? 1) < 0.05, "worst window \(r.worstWindowDeviation ?? -1)")
+    #expect(abs(r.fixedMeanCost / r.meanCost - 1) < 1e-9)
+    if shift == .none {
+        #expect(r.accuracyGapPoints > -0.5, "gap \(r.accuracyGapPoints)")
+        #expect(r.targets.values.allSatisfy { $0 })
+    } else {
+        #expect(r.shiftPoints == [2000])
+        #expect(r.recovered && (r.recovery ?? 0) <= 500, "recovery \(r.recovery ?? -1)")
+    }
+    if shift == .hardFirst || shift == .easyFirst {
+        // Holding every window costs accuracy against a fixed price that breaks them: the fixed price spends
+        // far from the budget in the first third.
+        #expect(abs(r.fixedWorstWindowDeviation ?? 0) > 0.2)
+    }
+}
+
+@Test func lateReportsAndRepeatedPassesStillHoldTheBudget() throws {
+    let sim = try Simulation(table: World.table(rows: 1500, seed: 3), model: worldModel)
+    var o = Simulation.Options(budget: 3)
+    o.reportDelay = 64
+    o.passes = 3
+    o.shift = .hardFirst
+    let r = try sim.run(o)
+    #expect(r.requests == 4500)
+    #expect(r.shiftPoints == [500, 1500, 2000, 3000, 3500])
+    #expect(abs(r.costDeviation) < 0.01)
+    #expect(abs(r.worstWindowDeviation ?? 1) < 0.05)
+}
+
+@Test func runsAreReproducibleAndSeedsMatter() throws {
+    let sim = try Simulation(table: World.table(rows: 800, seed: 4), model: worldModel)
+    var o = Simulation.Options(budget: 5)
+    o.shift = .hardFirst
+    let a = try sim.run(o)
+    let b = try sim.run(o)
+    #expect(a == b)
+    #expect(a.jsonText() == b.jsonText())
+    o.seed = 2
+    #expect(try sim.run(o).meanCost != a.meanCost)
+    let json = try JSONSerialization.jsonObject(with: Data(a.jsonText().utf8)) as? [String: Any]
+    #expect(json?["mean_cost"] as? Double == a.meanCost)
+    #expect((json?["fixed"] as? [String: Any])?["accuracy"] as? Double == a.fixedAccuracy)
+}
+
+@Test func hindsightFixedPolicyHitsTheTargetCostAndIsMonotone() throws {
+    let sim = try Simulation(table: World.table(rows: 2000, seed: 5), model: worldModel)
+    let p = sim.predictions()
+    let stream = zip(sim.table.rows, p).map { (row: $0, p: $1) }
+    var lastAcc = -1.0
+    for target in [1.5, 3.0, 6.0, 12.0] {
+        let h = sim.hindsight(stream, target: target)
+        #expect(h.lambdaLo <= h.lambda && h.weightLo >= 0 && h.weightLo <= 1)
+        #expect(abs(h.cost / target - 1) < 1e-6)
+        #expect(h.accuracy >= lastAcc - 1e-12)
+        lastAcc = h.accuracy
+    }
+    // Beyond the most accurate policy's cost there is nothing to buy.
+    let top = sim.hindsight(stream, target: 1000)
+    #expect(top.cost < 1000)
+}
+
+@Test func rejectsAModelWhoseActionsAreNotInTheTable() throws {
+    var t = world
+    t.actions[0] = "other"
+    #expect(throws: SimulationError.self) { try Simulation(table: t, model: worldModel) }
+}
