@@ -92,6 +92,45 @@ struct ReliabilityTests {
         #expect(restores >= 9)
     }
 
+    /// Finding 3 (docs/reliability.md): a FIFO at the model path blocks the SIGHUP reload in open() on the main
+    /// thread, so ticks stop (no state saves, no expiry, no metrics) and SIGTERM is never handled.
+    @Test func aFifoAtTheModelPathDoesNotHangTheMainThread() throws {
+        let dir = Daemon.tempDir()
+        let model = dir + "/m.allot"
+        try TestModel.write(to: model)
+        let d = try Daemon(args: ["--model", model], dir: dir)
+        unlink(model)
+        #expect(mkfifo(model, 0o600) == 0)
+        d.signal(SIGHUP)
+        usleep(300_000)
+        // serving goes on either way: connection threads do not need the main thread
+        #expect(try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)["ok"] as? Bool == true)
+        d.signal(SIGTERM)
+        let status = d.wait(timeout: 5)
+        withKnownIssue("SIGHUP reload blocks forever opening a FIFO at the model path") {
+            #expect(status == 0)
+        }
+        if status == nil {
+            d.signal(SIGKILL)
+            d.wait()
+        }
+    }
+
+    /// Finding 2: a kill during a save leaves `<state>.tmp.<pid>` behind, and nothing removes it (each crash adds
+    /// one the size of the state file). A start should remove those of dead processes.
+    @Test func staleStateTempFilesAreRemovedAtStart() throws {
+        let dir = Daemon.tempDir()
+        try TestModel.write(to: dir + "/m.allot")
+        let stale = dir + "/state.bin.tmp.999999"
+        try Data(repeating: 0, count: 1000).write(to: URL(fileURLWithPath: stale))
+        let d = try Daemon(args: ["--model", dir + "/m.allot", "--state", dir + "/state.bin"], dir: dir)
+        _ = try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)
+        d.stop()
+        withKnownIssue("temporary state files of killed daemons are never removed") {
+            #expect(!FileManager.default.fileExists(atPath: stale))
+        }
+    }
+
     /// The connection limit filled by clients stuck inside a line: the clients already connected get every
     /// reply, and one more connection is refused `unavailable` at once (not queued behind the slow ones).
     @Test func slowClientsAtTheLimitDelayNobody() throws {
