@@ -69,27 +69,27 @@ struct ReliabilityTests {
         let args = ["--model", dir + "/m.allot", "--state", dir + "/state.bin", "--persist-interval", "0.01",
                     "--budget", "3"]
         var d = try Daemon(args: args, dir: dir)
+        // the first save, however slow the disk (an fsync can take long while sanitizer builds write to it)
+        let first = LoadThread(socket: d.socket)
+        for _ in 0..<2000 where !FileManager.default.fileExists(atPath: dir + "/state.bin") { usleep(10_000) }
+        _ = first.stop()
+        #expect(FileManager.default.fileExists(atPath: dir + "/state.bin"))
         var previous = 0
-        var restores = 0
         for trial in 0..<10 {
             let load = LoadThread(socket: d.socket)
             load.waitForFirstReply()
-            usleep(UInt32(300_000 + 60_000 * (trial % 5)))
+            usleep(UInt32(100_000 + 60_000 * (trial % 5)))
             d.signal(SIGKILL)
             d.wait()
             _ = load.stop()
-            let saved = FileManager.default.fileExists(atPath: dir + "/state.bin")
             d = try Daemon(args: args, dir: dir)
             let stats = try Client(path: d.socket).call(#"{"op":"stats"}"#)
             let routes = try #require(stats["routes"] as? Int)
-            let restored = d.stderr.contains("state_restored=true")
-            #expect(restored || !saved, "trial \(trial): \(d.stderr)")  // none yet if killed before the first tick
-            restores += restored ? 1 : 0
+            #expect(d.stderr.contains("state_restored=true"), "trial \(trial): \(d.stderr)")
             #expect(routes >= previous, "trial \(trial)")
             previous = routes
         }
         #expect(previous > 0)
-        #expect(restores >= 9)
     }
 
     /// Finding 3 (docs/reliability.md): a FIFO at the model path blocks the SIGHUP reload in open() on the main
