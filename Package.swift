@@ -66,5 +66,8 @@ if Context.environment["ALLOT_FUZZ"] != nil {
         .executableTarget(
             name: "FuzzModelReader", dependencies: ["AllotModel", "AllotPolicy", "FuzzSupport"],
             path: "Fuzz/model", exclude: ["corpus"]),
+        .executableTarget(
+            name: "FuzzState", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "FuzzSupport"],
+            path: "Fuzz/state", exclude: ["corpus"]),
     ]
 }

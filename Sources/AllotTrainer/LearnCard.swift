@@ -21,7 +21,7 @@ package struct LearnCard: Sendable {
         self.seed = seed
     }
 
-    private func params(_ p: GBDTParameters) -> LearnJSON {
+    package func paramsJSON(_ p: GBDTParameters) -> LearnJSON {
         .object([
             ("depth", .number(Double(p.depth))), ("learning_rate", .num(p.learningRate)),
             ("max_trees", .number(Double(p.maxTrees))), ("l2", .num(p.l2)), ("min_leaf", .number(Double(p.minLeaf))),
@@ -69,9 +69,9 @@ package struct LearnCard: Sendable {
                          ("mean_accuracy", .num(data.meanAccuracy[a]))])
             })),
             ("cross_validation", .object([("folds", .number(Double(folds))), ("seed", .number(Double(seed)))])),
-            ("params", params(r.params)),
-            ("cost_params", params(r.costParams)),
-            ("imitation_params", params(r.imitationParams)),
+            ("params", paramsJSON(r.params)),
+            ("cost_params", paramsJSON(r.costParams)),
+            ("imitation_params", paramsJSON(r.imitationParams)),
             ("shrink_alpha", .num(r.alpha)),
             ("fallback_to_fixed", .bool(r.fellBack)),
             ("lambda_table_source", .string("learned policy (quantized, as served) on the training rows")),

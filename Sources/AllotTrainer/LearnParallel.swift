@@ -3,7 +3,9 @@ import Foundation
 /// Runs independent jobs on all cores and returns their results in job order, so parallel training stays
 /// deterministic: each job owns its inputs and its slot.
 package enum LearnParallel {
-    package static func map<T: Sendable>(_ count: Int, _ job: @Sendable (Int) -> T) -> [T] {
+    /// `parallel: false` runs the jobs in order on the calling thread (for single-core timing); results are equal.
+    package static func map<T: Sendable>(_ count: Int, parallel: Bool = true, _ job: @Sendable (Int) -> T) -> [T] {
+        if !parallel { return (0..<count).map(job) }
         let slots = Slots<T>(count)
         DispatchQueue.concurrentPerform(iterations: count) { i in slots.set(i, job(i)) }
         return slots.values()

@@ -40,8 +40,11 @@ extension LearnRun {
         s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
     }
 
-    /// Writes the training features and targets (TSV: id, features..., acc per action, cost per action, fold)
-    /// for `Scripts/compare-lightgbm.py`, so LightGBM sees exactly what our trees saw.
+    /// Writes what `Scripts/compare-lightgbm.py` needs to train LightGBM on exactly what our trees saw:
+    /// - `path`: TSV of fold, features (`nan` = missing), accuracy and cost per action, one row per prompt;
+    /// - `path.ours.tsv`: our out-of-fold utility and cost predictions for the best unshrunk setting;
+    /// - `path.json`: that setting, the cost-head setting, budgets, folds, and the wall time of our k-fold fit
+    ///   (on one thread, to compare with a one-thread LightGBM).
     package func dumpFeatures(to path: String) throws {
         let d = data
         let folds = d.folds(recipe.folds, seed: recipe.seed)
@@ -54,5 +57,32 @@ extension LearnRun {
             lines.append(cols.joined(separator: "\t"))
         }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+
+        var options = LearnOptions()
+        options.folds = recipe.folds
+        options.seed = recipe.seed
+        options.costParams = result.costParams
+        let learner = Learner(d, options: options)
+        let start = Date()
+        let oof = learner.crossValidate(grid: [result.unshrunkParams], parallel: false)[0]
+        let seconds = Date().timeIntervalSince(start)
+        var ours = [(d.table.actions.map { "u:\($0)" } + d.table.actions.map { "c:\($0)" }).joined(separator: "\t")]
+        for r in 0..<d.rowCount {
+            ours.append((oof.utility[r] + oof.cost[r]).map { "\($0)" }.joined(separator: "\t"))
+        }
+        try Data((ours.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path + ".ours.tsv"))
+        let meta = LearnJSON.object([
+            ("table", .string(recipe.table)),
+            ("actions", .array(d.table.actions.map { .string($0) })),
+            ("cost_varies", .array(d.costVaries.map { .bool($0) })),
+            ("folds", .number(Double(recipe.folds))),
+            ("seed", .number(Double(recipe.seed))),
+            ("budgets", .array(result.budgets.map { .number($0) })),
+            ("params", card.paramsJSON(result.unshrunkParams)),
+            ("cost_params", card.paramsJSON(result.costParams)),
+            ("ours_cv_seconds", .num(seconds, 3)),
+            ("ours_threads", .number(1)),
+        ])
+        try Data(meta.pretty.utf8).write(to: URL(fileURLWithPath: path + ".json"))
     }
 }

@@ -80,13 +80,13 @@ package struct Learner: Sendable {
     package func rows(outOfFold k: Int) -> [Int] { (0..<d.rowCount).filter { folds[$0] != k } }
 
     /// Out-of-fold predictions for each setting of `grid`, folds trained in parallel.
-    package func crossValidate(grid: [GBDTParameters]) -> [LearnOutOfFold] {
+    package func crossValidate(grid: [GBDTParameters], parallel: Bool = true) -> [LearnOutOfFold] {
         let k = options.folds
-        let costHeads = LearnParallel.map(k) { fold in
+        let costHeads = LearnParallel.map(k, parallel: parallel) { fold in
             LearnHeads.fitCost(d, rows: rows(outOfFold: fold), params: options.costParams,
                                seed: options.seed &+ UInt64(fold))
         }
-        let jobs = LearnParallel.map(k * grid.count) { job in
+        let jobs = LearnParallel.map(k * grid.count, parallel: parallel) { job in
             let fold = job % k
             let g = job / k
             return LearnHeads.fit(d, rows: rows(outOfFold: fold), utilityParams: grid[g],

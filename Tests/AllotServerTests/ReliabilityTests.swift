@@ -69,27 +69,66 @@ struct ReliabilityTests {
         let args = ["--model", dir + "/m.allot", "--state", dir + "/state.bin", "--persist-interval", "0.01",
                     "--budget", "3"]
         var d = try Daemon(args: args, dir: dir)
+        // the first save, however slow the disk (an fsync can take long while sanitizer builds write to it)
+        let first = LoadThread(socket: d.socket)
+        for _ in 0..<2000 where !FileManager.default.fileExists(atPath: dir + "/state.bin") { usleep(10_000) }
+        _ = first.stop()
+        #expect(FileManager.default.fileExists(atPath: dir + "/state.bin"))
         var previous = 0
-        var restores = 0
         for trial in 0..<10 {
             let load = LoadThread(socket: d.socket)
             load.waitForFirstReply()
-            usleep(UInt32(300_000 + 60_000 * (trial % 5)))
+            usleep(UInt32(100_000 + 60_000 * (trial % 5)))
             d.signal(SIGKILL)
             d.wait()
             _ = load.stop()
-            let saved = FileManager.default.fileExists(atPath: dir + "/state.bin")
             d = try Daemon(args: args, dir: dir)
             let stats = try Client(path: d.socket).call(#"{"op":"stats"}"#)
             let routes = try #require(stats["routes"] as? Int)
-            let restored = d.stderr.contains("state_restored=true")
-            #expect(restored || !saved, "trial \(trial): \(d.stderr)")  // none yet if killed before the first tick
-            restores += restored ? 1 : 0
+            #expect(d.stderr.contains("state_restored=true"), "trial \(trial): \(d.stderr)")
             #expect(routes >= previous, "trial \(trial)")
             previous = routes
         }
         #expect(previous > 0)
-        #expect(restores >= 9)
+    }
+
+    /// Finding 3 (docs/reliability.md): a FIFO at the model path blocks the SIGHUP reload in open() on the main
+    /// thread, so ticks stop (no state saves, no expiry, no metrics) and SIGTERM is never handled.
+    @Test func aFifoAtTheModelPathDoesNotHangTheMainThread() throws {
+        let dir = Daemon.tempDir()
+        let model = dir + "/m.allot"
+        try TestModel.write(to: model)
+        let d = try Daemon(args: ["--model", model], dir: dir)
+        unlink(model)
+        #expect(mkfifo(model, 0o600) == 0)
+        d.signal(SIGHUP)
+        usleep(300_000)
+        // serving goes on either way: connection threads do not need the main thread
+        #expect(try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)["ok"] as? Bool == true)
+        d.signal(SIGTERM)
+        let status = d.wait(timeout: 5)
+        withKnownIssue("SIGHUP reload blocks forever opening a FIFO at the model path") {
+            #expect(status == 0)
+        }
+        if status == nil {
+            d.signal(SIGKILL)
+            d.wait()
+        }
+    }
+
+    /// Finding 2: a kill during a save leaves `<state>.tmp.<pid>` behind, and nothing removes it (each crash adds
+    /// one the size of the state file). A start should remove those of dead processes.
+    @Test func staleStateTempFilesAreRemovedAtStart() throws {
+        let dir = Daemon.tempDir()
+        try TestModel.write(to: dir + "/m.allot")
+        let stale = dir + "/state.bin.tmp.999999"
+        try Data(repeating: 0, count: 1000).write(to: URL(fileURLWithPath: stale))
+        let d = try Daemon(args: ["--model", dir + "/m.allot", "--state", dir + "/state.bin"], dir: dir)
+        _ = try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)
+        d.stop()
+        withKnownIssue("temporary state files of killed daemons are never removed") {
+            #expect(!FileManager.default.fileExists(atPath: stale))
+        }
     }
 
     /// The connection limit filled by clients stuck inside a line: the clients already connected get every
@@ -118,7 +157,7 @@ struct ReliabilityTests {
         #expect(try extra.readLine() == nil)
     }
 
-    /// Connections dropped mid-line, cleanly or with a reset, leave no descriptor or thread behind.
+    /// Connections dropped mid-line, cleanly or with a reset, leave no socket descriptor behind.
     @Test func disconnectsMidLineLeakNoDescriptors() throws {
         let dir = Daemon.tempDir()
         try TestModel.write(to: dir + "/m.allot")
@@ -138,7 +177,7 @@ struct ReliabilityTests {
             c.close()
         }
         var after = Self.fdCount(pid)
-        for _ in 0..<200 where after > before {
+        for _ in 0..<1000 where after > before {  // up to 20 s: slow under sanitizers
             usleep(20_000)
             after = Self.fdCount(pid)
         }
@@ -164,8 +203,12 @@ struct ReliabilityTests {
         return Data(bytes)
     }
 
+    /// Open sockets of `pid` (a sanitizer's report file and symbolizer pipes are not ours to count).
     static func fdCount(_ pid: Int32) -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+        let dir = "/proc/\(pid)/fd"
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) ?? "")
+            .hasPrefix("socket:") }.count
     }
 
     static func rssKB(_ pid: Int32) -> Int {

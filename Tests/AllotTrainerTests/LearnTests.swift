@@ -120,3 +120,61 @@ private func quickOptions() -> LearnOptions {
     #expect(zip(table, table.dropFirst()).allSatisfy { $0.budget < $1.budget && $0.lambda >= $1.lambda })
     #expect(table.allSatisfy { (0...1).contains($0.mix) })
 }
+
+@Test func servedPolicyAtTheLambdaTableSpendsEachBudget() throws {
+    let d = syntheticData(300, informative: true)
+    let result = Learner(d, options: quickOptions()).run()
+    let info = ModelInfo(id: "synthetic", version: 1, createdAt: 0, costUnit: "units")
+    let package = try LearnPackage.build(result, data: d, spec: syntheticSpec, info: info) { _ in .object([]) }
+    let policy = try Policy(model: package.model)
+    let served = d.features.map { policy.evaluate(features: $0) }
+    // The device's decision rule (ties: π⁺ cheaper, π⁻ costlier; π⁻ with probability mix) on the training rows.
+    // Every point whose budget binds (0 < λ < the search's ceiling) must be spent exactly.
+    var checked = 0
+    for point in package.model.lambdaTable where point.lambda > 0 && point.lambda < 1e11 {
+        var spend = [0.0, 0.0]
+        for (r, s) in served.enumerated() {
+            for (k, draw) in [0.0, 1.0].enumerated() {
+                let a = Policy.choose(utilities: s.utilities, costs: s.costs, lambda: point.lambda, mix: point.mix,
+                                      draw: draw)
+                spend[k] += d.table.rows[r].cost[a]
+            }
+        }
+        let n = Double(d.rowCount)
+        let expected = point.mix * spend[0] / n + (1 - point.mix) * spend[1] / n
+        #expect(abs(expected - point.budget) < 1e-6 * point.budget, "budget \(point.budget): \(expected)")
+        checked += 1
+    }
+    #expect(checked >= result.budgets.count - 1)
+}
+
+/// The committed models, served as the device serves them on their own tables, spend each λ-table budget.
+@Test(arguments: ["gsm8k-cascade", "gsm8k-ladder"])
+func shippedModelSpendsItsLambdaTableBudgets(_ name: String) throws {
+    let root = TestPaths.repoRoot.path
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/Models/\(name).allot")))
+    let model = try ModelReader.decode(bytes)
+    #expect(model.card.contains("\"recommended_budget\":"))
+    let policy = try Policy(model: model)
+    let table = try UtilityTable.load(path: TestPaths.data("\(name).jsonl"))
+    #expect(table.actions == model.actions.map(\.name))
+    let served = table.rows.map {
+        policy.evaluate(features: policy.extractor.extract(text: $0.text, signals: $0.signals))
+    }
+    var checked = 0
+    for point in model.lambdaTable where point.lambda > 0 && point.lambda < 1e11 {
+        var spend = [0.0, 0.0]
+        for (r, s) in served.enumerated() {
+            for (k, draw) in [0.0, 1.0].enumerated() {
+                let a = Policy.choose(utilities: s.utilities, costs: s.costs, lambda: point.lambda, mix: point.mix,
+                                      draw: draw)
+                spend[k] += table.rows[r].cost[a]
+            }
+        }
+        let n = Double(table.rows.count)
+        let expected = point.mix * spend[0] / n + (1 - point.mix) * spend[1] / n
+        #expect(abs(expected - point.budget) < 1e-6 * point.budget, "\(name) budget \(point.budget): \(expected)")
+        checked += 1
+    }
+    #expect(checked >= 8)
+}

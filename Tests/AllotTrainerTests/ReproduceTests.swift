@@ -27,6 +27,10 @@ private func makeRoot() throws -> String {
     let run = try LearnRun.run(recipe, root: root)
     try run.write(model: root + "/Models/syn.allot", card: root + "/Models/syn.card.md")
 
+    // A link (Models/default.allot) is not a model of its own.
+    try FileManager.default.createSymbolicLink(atPath: root + "/Models/default.allot", withDestinationPath: "syn.allot")
+    #expect(try Reproducer(root: root, check: true).models() == ["Models/syn.allot"])
+
     // Models and cards match; the docs do not exist yet.
     let first = try Reproducer(root: root, check: true).run { _ in }
     #expect(Set(first.mismatches.map(\.path)) == ["docs/syn.svg", "docs/results.md"])
