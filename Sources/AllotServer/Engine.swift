@@ -57,6 +57,10 @@ final class Engine: Sendable {
         budget = meanBudget
         var pacer = try Engine.makePacer(cfg, model: model, budget: meanBudget, now: now)
         var restored = false
+        if let statePath = config.statePath {
+            let removed = Sys.removeStaleTemporaries(of: statePath)
+            if removed > 0 { log(.info, "stale_state_temporaries_removed", ["path": statePath, "count": String(removed)]) }
+        }
         if let statePath = config.statePath, Sys.fileExists(statePath) {
             do throws(ServerError) {
                 let bytes = try Sys.readFile(statePath, limit: 64 << 20)

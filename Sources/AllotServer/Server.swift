@@ -130,6 +130,7 @@ public final class Server: Sendable {
                 continue
             }
             connections.withLock { _ = $0.insert(fd) }
+            engine.connections.wrappingAdd(1, ordering: .relaxed)
             do throws(ServerError) {
                 try Sys.spawn { [self] in
                     Connection(fd: fd, engine: engine, config: config).run()
@@ -148,6 +149,7 @@ public final class Server: Sendable {
             fds.remove(fd)
             if !closed { close(fd) }
         }
+        engine.connections.wrappingSubtract(1, ordering: .relaxed)
         active.wrappingSubtract(1, ordering: .sequentiallyConsistent)
     }
 }

@@ -107,9 +107,7 @@ struct ReliabilityTests {
         #expect(try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)["ok"] as? Bool == true)
         d.signal(SIGTERM)
         let status = d.wait(timeout: 5)
-        withKnownIssue("SIGHUP reload blocks forever opening a FIFO at the model path") {
-            #expect(status == 0)
-        }
+        #expect(status == 0)
         if status == nil {
             d.signal(SIGKILL)
             d.wait()
@@ -126,9 +124,7 @@ struct ReliabilityTests {
         let d = try Daemon(args: ["--model", dir + "/m.allot", "--state", dir + "/state.bin"], dir: dir)
         _ = try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)
         d.stop()
-        withKnownIssue("temporary state files of killed daemons are never removed") {
-            #expect(!FileManager.default.fileExists(atPath: stale))
-        }
+        #expect(!FileManager.default.fileExists(atPath: stale))
     }
 
     /// The connection limit filled by clients stuck inside a line: the clients already connected get every
@@ -183,11 +179,7 @@ struct ReliabilityTests {
         }
         #expect(after <= before)
         let stats = try Client(path: d.socket).call(#"{"op":"stats"}"#)
-        // Bug (docs/reliability.md, finding 1): Engine.connections is never updated, so `stats.connections` and
-        // the allotd_connections gauge always read 0. Remove the wrapper when fixed.
-        withKnownIssue("stats.connections is never updated") {
-            #expect(stats["connections"] as? Int == 1)
-        }
+        #expect(stats["connections"] as? Int == 1)
     }
 
     /// Rewrites the header's inflated-size field (bytes 36..<40, little-endian) and the SHA-256 over the file with
