@@ -25,9 +25,11 @@ let package = Package(
             providers: [.apt(["libsodium-dev"])]
         ),
         .target(name: "CAllotShims"),
+        // Vector kernels for tree evaluation (intrinsics Swift's SIMD types do not lower to), with scalar fallbacks.
+        .target(name: "CAllotKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "AllotJSON"),
         .target(
-            name: "AllotModel", dependencies: ["AllotJSON", "CZlib", "CSodium"],
+            name: "AllotModel", dependencies: ["AllotJSON", "CZlib", "CSodium", "CAllotKernels"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(name: "AllotPolicy", dependencies: ["AllotModel", "AllotJSON"]),

@@ -102,7 +102,7 @@ struct Install: ParsableCommand {
     static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
         let tmp = path + ".install.\(getpid())"
         guard let fh = FileHandle(forWritingAtPath: tmp) ?? {
-            FileManager.default.createFile(atPath: tmp, contents: nil, attributes: [.posixPermissions: 0o644])
+            _ = FileManager.default.createFile(atPath: tmp, contents: nil, attributes: [.posixPermissions: 0o644])
             return FileHandle(forWritingAtPath: tmp)
         }() else { throw InstallFailure(code: 1, "cannot write \(tmp)") }
         try fh.truncate(atOffset: 0)
