@@ -38,7 +38,7 @@ final class Engine: Sendable {
     let trustedKeys: [[UInt8]]
     let startedAt: Double
     let budget: Double
-    let state: Mutex<Mutable>
+    let state: Locked<Mutable>
     let connections = Atomic<Int>(0)
 
     init(config: ServerConfig, log: Log, now: Double) throws(ServerError) {
@@ -78,7 +78,7 @@ final class Engine: Sendable {
                                 now: now)
         }
         let stats = pacer.stats(at: now)
-        state = Mutex(
+        state = Locked(
             Mutable(
                 model: model, pacer: pacer, rng: SplitMix64(seed: config.seed),
                 errors: [Int](repeating: 0, count: ServerError.Code.protocolCodes.count),

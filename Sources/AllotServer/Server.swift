@@ -12,7 +12,7 @@ public final class Server: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Open connection descriptors, so a drain can wake their blocked reads. A thread removes its descriptor
     /// under this lock before closing it, so a drain never touches a reused descriptor number.
-    private let connections = Mutex<Set<Int32>>([])
+    private let connections = Locked<Set<Int32>>([])
 
     init(config: ServerConfig, log: Log, engine: Engine, listener: SocketListener) {
         self.config = config
@@ -145,11 +145,11 @@ public final class Server: Sendable {
     }
 
     private func finish(_ fd: Int32, closed: Bool = false) {
+        engine.connections.wrappingSubtract(1, ordering: .relaxed)
         connections.withLock { fds in
             fds.remove(fd)
             if !closed { close(fd) }
         }
-        engine.connections.wrappingSubtract(1, ordering: .relaxed)
         active.wrappingSubtract(1, ordering: .sequentiallyConsistent)
     }
 }
