@@ -106,7 +106,7 @@ struct ReliabilityTests {
         // serving goes on either way: connection threads do not need the main thread
         #expect(try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)["ok"] as? Bool == true)
         d.signal(SIGTERM)
-        let status = d.wait(timeout: 5)
+        let status = d.wait(timeout: 2)
         withKnownIssue("SIGHUP reload blocks forever opening a FIFO at the model path") {
             #expect(status == 0)
         }
