@@ -92,6 +92,34 @@ struct ReliabilityTests {
         #expect(previous > 0)
     }
 
+    /// A state file damaged on disk (truncated, garbage, empty) does not stop a start: the daemon logs
+    /// `state_not_restored`, starts from the model's λ table, and its next save replaces the file.
+    @Test func aDamagedStateFileIsSkippedAndReplaced() throws {
+        let dir = Daemon.tempDir()
+        try TestModel.write(to: dir + "/m.allot")
+        let state = dir + "/state.bin"
+        let args = ["--model", dir + "/m.allot", "--state", state, "--persist-interval", "0.01"]
+        let d = try Daemon(args: args, dir: dir)
+        _ = try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)
+        d.stop()
+        let good = try Data(contentsOf: URL(fileURLWithPath: state))
+        let cases: [(String, Data)] = [
+            ("truncated", good.prefix(good.count / 2)), ("garbage", Data(repeating: 0xA5, count: 4096)),
+            ("empty", Data()), ("flipped", Data(good.enumerated().map { $0 == good.count - 9 ? $1 ^ 1 : $1 })),
+        ]
+        for (name, bytes) in cases {
+            try bytes.write(to: URL(fileURLWithPath: state))
+            let d = try Daemon(args: args, dir: dir)
+            #expect(d.stderr.contains("event=state_not_restored"), "\(name)")
+            #expect(d.stderr.contains("state_restored=false"), "\(name)")
+            #expect(try Client(path: d.socket).call(#"{"op":"route","text":"y"}"#)["ok"] as? Bool == true)
+            d.stop()
+            let again = try Daemon(args: args, dir: dir)
+            #expect(again.stderr.contains("state_restored=true"), "\(name): the drain's save replaced the file")
+            again.stop()
+        }
+    }
+
     /// Finding 3 (docs/reliability.md): a FIFO at the model path blocks the SIGHUP reload in open() on the main
     /// thread, so ticks stop (no state saves, no expiry, no metrics) and SIGTERM is never handled.
     @Test func aFifoAtTheModelPathDoesNotHangTheMainThread() throws {
