@@ -56,7 +56,7 @@ package struct LearnCard: Sendable {
     }
 
     /// The JSON summary embedded in the model file.
-    package func json(quantizationAgreement: Double) -> LearnJSON {
+    package func json(_ pkg: LearnPackage) -> LearnJSON {
         let r = result
         let mean = { (xs: [Double]) in xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
         let budgets = r.budgets.indices
@@ -75,7 +75,8 @@ package struct LearnCard: Sendable {
             ("shrink_alpha", .num(r.alpha)),
             ("fallback_to_fixed", .bool(r.fellBack)),
             ("lambda_table_source", .string("learned policy (quantized, as served) on the training rows")),
-            ("quantization_agreement", .num(quantizationAgreement)),
+            ("quantization_agreement", .num(pkg.quantizationAgreement)),
+            ("leaf_bits", .number(Double(pkg.leafBits))),
             ("heldout_mean", .object([
                 ("fixed", .num(mean(budgets.map { r.fixed[$0].accuracy }))),
                 ("policy", .num(mean(budgets.map { r.policy[$0].accuracy }))),

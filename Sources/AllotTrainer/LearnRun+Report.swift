@@ -3,7 +3,7 @@ import Foundation
 extension LearnRun {
     /// The `--json` summary: the card plus file facts and timing.
     package var summary: LearnJSON {
-        guard case .object(var pairs) = card.json(quantizationAgreement: package.quantizationAgreement) else {
+        guard case .object(var pairs) = card.json(package) else {
             return .null
         }
         pairs.insert(("id", .string(recipe.id)), at: 0)
@@ -24,7 +24,8 @@ extension LearnRun {
         let r = result
         var s = "wrote \(model) (\(package.bytes.count) bytes, \(r.heads.treeCount) trees) and \(cardPath) "
             + "in \((seconds * 10).rounded() / 10) s\n"
-        s += "quantization agreement \((package.quantizationAgreement * 10000).rounded() / 100)%, shrink α = "
+        s += "quantization agreement \((package.quantizationAgreement * 10000).rounded() / 100)% at "
+            + "\(package.leafBits) leaf bits, shrink α = "
             + "\(r.alpha)\(r.fellBack ? " (fallback to the best fixed allocation)" : "")\n"
         s += "recommended budget \((r.recommendedBudget * 100).rounded() / 100) \(card.info.costUnit)\n"
         s += "budget      fixed   policy  unshrunk  oracle  (held-out accuracy, %)\n"

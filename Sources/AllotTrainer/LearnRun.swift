@@ -87,7 +87,7 @@ package struct LearnRun: Sendable {
         let card = LearnCard(result: result, data: d, info: info, source: recipe.table, folds: recipe.folds,
                              seed: recipe.seed)
         let package = try LearnPackage.build(result, data: d, spec: spec, info: info) { p in
-            guard case .object(var pairs) = card.json(quantizationAgreement: p.quantizationAgreement) else {
+            guard case .object(var pairs) = card.json(p) else {
                 return .null
             }
             pairs.append(("recipe", recipe.cardJSON))

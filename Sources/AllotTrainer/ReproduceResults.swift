@@ -17,7 +17,7 @@ package enum ReproduceResults {
         let lo = wins.min() ?? 0
         let hi = wins.max() ?? 0
         return "beats the best fixed allocation at \(wins.count) of \(deltas.count) budgets "
-            + "(+\(pt(lo)) to +\(pt(hi)) points), ties it elsewhere"
+            + "(+\(pt(lo)) to +\(pt(hi)) points)" + (wins.count < deltas.count ? ", ties it elsewhere" : "")
     }
 
     package static func markdown(_ results: [(run: LearnRun, eval: EvalRun, model: String)]) -> String {

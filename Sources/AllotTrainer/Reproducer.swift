@@ -9,6 +9,8 @@ import Foundation
 package struct Reproducer: Sendable {
     package var root: String
     package var check: Bool
+    /// Learning settings besides the recipe's (the defaults, which shipped models use; tests pass smaller ones).
+    package var options = LearnOptions()
 
     package struct Mismatch: Sendable, CustomStringConvertible {
         package var path: String
@@ -29,9 +31,10 @@ package struct Reproducer: Sendable {
         package var evals: [EvalRun]
     }
 
-    package init(root: String, check: Bool) {
+    package init(root: String, check: Bool, options: LearnOptions = LearnOptions()) {
         self.root = root
         self.check = check
+        self.options = options
     }
 
     private func path(_ relative: String) -> String { root + "/" + relative }
@@ -58,7 +61,7 @@ package struct Reproducer: Sendable {
                                  path: model)
             }
             log("rebuilding \(model) from \(recipe.table)")
-            let run = try LearnRun.run(recipe, root: root)
+            let run = try LearnRun.run(recipe, root: root, options: options)
             try settle(model, run.package.bytes, &outcome)
             let card = LearnRun.cardPath(for: model)
             try settle(card, Array(run.card.markdown(package: run.package, recipe: recipe).utf8), &outcome)

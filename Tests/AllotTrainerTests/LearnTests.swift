@@ -107,7 +107,7 @@ private func quickOptions() -> LearnOptions {
     let spec = syntheticSpec
     let info = ModelInfo(id: "synthetic", version: 1, createdAt: 0, costUnit: "units")
     let card = LearnCard(result: result, data: d, info: info, source: "synthetic", folds: 3, seed: 1)
-    let json = { (p: LearnPackage) in card.json(quantizationAgreement: p.quantizationAgreement) }
+    let json = { (p: LearnPackage) in card.json(p) }
     let a = try LearnPackage.build(result, data: d, spec: spec, info: info, card: json)
     let b = try LearnPackage.build(result, data: d, spec: spec, info: info, card: json)
     #expect(a.bytes == b.bytes)

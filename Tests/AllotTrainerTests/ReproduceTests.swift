@@ -19,26 +19,39 @@ private func makeRoot() throws -> String {
     return root
 }
 
+/// Small settings so the test stays quick in debug builds; shipped models use the defaults.
+private func quickOptions() -> LearnOptions {
+    var o = LearnOptions()
+    o.grid = [GBDTParameters(depth: 2, learningRate: 0.1, maxTrees: 30, l2: 5, minLeaf: 10, earlyStopping: 10)]
+    o.costParams = GBDTParameters(depth: 2, maxTrees: 10)
+    o.imitationParams = GBDTParameters(depth: 2, learningRate: 0.2, maxTrees: 8, earlyStopping: 4)
+    o.alphas = [1, 0.5, 0]
+    o.budgetCount = 4
+    return o
+}
+
 @Test func reproduceRebuildsByteForByteAndCheckNamesWhatDiffers() throws {
     let root = try makeRoot()
+    let options = quickOptions()
     var recipe = LearnRun.Recipe(table: "Models/data/syn.jsonl", id: "syn")
     recipe.folds = 3
     recipe.hashBuckets = 8
-    let run = try LearnRun.run(recipe, root: root)
+    let run = try LearnRun.run(recipe, root: root, options: options)
     try run.write(model: root + "/Models/syn.allot", card: root + "/Models/syn.card.md")
 
     // A link (Models/default.allot) is not a model of its own.
-    try FileManager.default.createSymbolicLink(atPath: root + "/Models/default.allot", withDestinationPath: "syn.allot")
-    #expect(try Reproducer(root: root, check: true).models() == ["Models/syn.allot"])
+    try FileManager.default.createSymbolicLink(atPath: root + "/Models/default.allot",
+                                               withDestinationPath: "syn.allot")
+    #expect(try Reproducer(root: root, check: true, options: options).models() == ["Models/syn.allot"])
 
     // Models and cards match; the docs do not exist yet.
-    let first = try Reproducer(root: root, check: true).run { _ in }
+    let first = try Reproducer(root: root, check: true, options: options).run { _ in }
     #expect(Set(first.mismatches.map(\.path)) == ["docs/syn.svg", "docs/results.md"])
     #expect(first.written.isEmpty)
 
-    let written = try Reproducer(root: root, check: false).run { _ in }
+    let written = try Reproducer(root: root, check: false, options: options).run { _ in }
     #expect(Set(written.written) == ["docs/syn.svg", "docs/results.md"])
-    #expect(try Reproducer(root: root, check: true).run { _ in }.mismatches.isEmpty)
+    #expect(try Reproducer(root: root, check: true, options: options).run { _ in }.mismatches.isEmpty)
     let results = try String(contentsOfFile: root + "/docs/results.md", encoding: .utf8)
     #expect(results.contains("## syn") && results.contains("![syn: accuracy at matched mean cost](syn.svg)"))
 
@@ -47,7 +60,7 @@ private func makeRoot() throws -> String {
     var card = try [UInt8](Data(contentsOf: URL(fileURLWithPath: cardPath)))
     card[10] ^= 0x01
     try Data(card).write(to: URL(fileURLWithPath: cardPath))
-    let edited = try Reproducer(root: root, check: true).run { _ in }
+    let edited = try Reproducer(root: root, check: true, options: options).run { _ in }
     #expect(edited.mismatches.map(\.path) == ["Models/syn.card.md"])
     #expect(edited.mismatches.first?.firstDifference == 10)
 }
