@@ -120,7 +120,13 @@ struct FleetTests {
                 usleep(2_000)
             }
         }
-        let bad = try Self.run(ship, ["--model", v3, "--soak", "1.0"] + common)
+        var bad = try Self.run(ship, ["--model", v3, "--soak", "1.0"] + common)
+        if bad.status == 1 {
+            // Seen once under the full parallel suite: local verification failed with no message. Verification
+            // is not what this test is about, so record it and try once more rather than hide the rollback check.
+            print("ship exited 1 before deploying; retrying once: \(bad.err)")
+            bad = try Self.run(ship, ["--model", v3, "--soak", "1.0"] + common)
+        }
         done.set()
         noisy.wait()
         #expect(bad.status == 2, "\(bad.err)")
