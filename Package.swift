@@ -25,9 +25,11 @@ let package = Package(
             providers: [.apt(["libsodium-dev"])]
         ),
         .target(name: "CAllotShims"),
+        // Vector kernels for tree evaluation (intrinsics Swift's SIMD types do not lower to), with scalar fallbacks.
+        .target(name: "CAllotKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "AllotJSON"),
         .target(
-            name: "AllotModel", dependencies: ["AllotJSON", "CZlib", "CSodium"],
+            name: "AllotModel", dependencies: ["AllotJSON", "CZlib", "CSodium", "CAllotKernels"],
             linkerSettings: [.linkedLibrary("m")]
         ),
         .target(name: "AllotPolicy", dependencies: ["AllotModel", "AllotJSON"]),
@@ -66,5 +68,8 @@ if Context.environment["ALLOT_FUZZ"] != nil {
         .executableTarget(
             name: "FuzzModelReader", dependencies: ["AllotModel", "AllotPolicy", "FuzzSupport"],
             path: "Fuzz/model", exclude: ["corpus"]),
+        .executableTarget(
+            name: "FuzzState", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "FuzzSupport"],
+            path: "Fuzz/state", exclude: ["corpus"]),
     ]
 }

@@ -61,6 +61,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: echo_server SOCKET_PATH\n");
         return 64;
     }
+    // A parent may spawn us with signals blocked (Foundation's Process does): SIGTERM must stop us.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(argv[1]) >= sizeof addr.sun_path) {

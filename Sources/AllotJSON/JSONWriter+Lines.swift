@@ -5,3 +5,22 @@ extension JSONWriter {
         needsComma = false
     }
 }
+
+extension JSONWriter {
+    /// Inserts pre-rendered object members (`"a":1,"b":[2]`, no braces) verbatim: for reply parts that never
+    /// change, rendered once. The caller guarantees they are valid members.
+    public mutating func rawMembers(_ members: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: members)
+        needsComma = true
+    }
+
+    /// Renders members once for `rawMembers`: what `build` writes inside an object, without the braces.
+    public static func members(_ build: (inout JSONWriter) -> Void) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        build(&w)
+        w.endObject()
+        return Array(w.bytes.dropFirst().dropLast())
+    }
+}

@@ -110,7 +110,8 @@ extension Pacer {
         let actions = try r.count(max: 1 << 16)
         var perAction: [UInt64] = []
         for _ in 0..<actions { perAction.append(try r.u64()) }
-        guard f[1] < f[2], f[0] >= f[1], f[0] <= f[2], nextTicket >= 1, oldest >= 1, oldest <= nextTicket,
+        guard f[1] < f[2], f[0] >= f[1], f[0] <= f[2], f[5] >= 0, f[5] <= 1, nextTicket >= 1, oldest >= 1,
+            oldest <= nextTicket,
             actions >= 1
         else { throw bad("inconsistent controller state") }
 

@@ -46,3 +46,47 @@ extension Pacer {
         }
     }
 }
+
+extension Pacer {
+    /// This pacer under new settings (the operator restarted with other flags): λ is kept when the budget is
+    /// unchanged and warm-started from `policy`'s table otherwise; counters, tickets and reservations carry over
+    /// when `maxOutstanding` is unchanged; the spend history carries over between budgets of the same kind
+    /// (a window budget keeps its most recent requests, a rate budget of the same horizon its buckets).
+    public func reconfigured(to config: PacerConfig, policy: Policy, at now: Double) throws(PolicyError) -> Pacer {
+        if config == self.config { return self }
+        var p = try Pacer(config: config, policy: policy, at: Swift.min(start, now.isFinite ? now : start))
+        p.lastNow = Swift.max(p.lastNow, lastNow)
+        p.lastAccrual = lastAccrual
+        if config.budget == self.config.budget {
+            p.x = Swift.max(p.xMin, Swift.min(p.xMax, x))
+            p.carry = carry
+        }
+        (p.routes, p.reports, p.expired, p.evicted, p.duplicates, p.unknown) =
+            (routes, reports, expired, evicted, duplicates, unknown)
+        if perAction.count == p.perAction.count { p.perAction = perAction }
+        if config.maxOutstanding == self.config.maxOutstanding {
+            p.slots = slots
+            p.nextTicket = nextTicket
+            p.oldest = oldest
+            p.outstanding = outstanding
+        } else {
+            p.nextTicket = nextTicket  // old tickets become unknown, new ones never collide with them
+            p.oldest = nextTicket
+        }
+        switch (self.config.budget, config.budget) {
+        case (.window, .window):
+            // Replay the most recent requests, oldest first, at their sequence numbers.
+            let keep = Swift.min(requests.filled, p.requests.size)
+            let newest = nextTicket &- 1
+            for k in stride(from: keep - 1, through: 0, by: -1) where newest > UInt64(k) {
+                let seq = newest - UInt64(k)
+                p.requests.push(requests.ring[Int(seq % UInt64(requests.size))], seq: seq)
+            }
+        case (.rate(_, let a), .rate(_, let b)) where a == b:
+            p.times = times
+        default:
+            break
+        }
+        return p
+    }
+}

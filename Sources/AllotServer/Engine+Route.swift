@@ -95,10 +95,7 @@ extension Engine {
 
     func writeRoute(_ d: RouteDecision, scratch: RouteScratch, explain: Bool, into w: inout JSONWriter) {
         let actions = d.model.file.actions
-        w.key("action")
-        w.string(actions[d.action].name)
-        w.key("params")
-        w.value(d.model.params[d.action])
+        w.rawMembers(d.model.routeMembers[d.action])
         w.key("cost")
         w.number(d.cost)
         w.key("lambda")

@@ -38,7 +38,7 @@ final class Engine: Sendable {
     let trustedKeys: [[UInt8]]
     let startedAt: Double
     let budget: Double
-    let state: Mutex<Mutable>
+    let state: Locked<Mutable>
     let connections = Atomic<Int>(0)
 
     init(config: ServerConfig, log: Log, now: Double) throws(ServerError) {
@@ -57,6 +57,10 @@ final class Engine: Sendable {
         budget = meanBudget
         var pacer = try Engine.makePacer(cfg, model: model, budget: meanBudget, now: now)
         var restored = false
+        if let statePath = config.statePath {
+            let removed = Sys.removeStaleTemporaries(of: statePath)
+            if removed > 0 { log(.info, "stale_state_temporaries_removed", ["path": statePath, "count": String(removed)]) }
+        }
         if let statePath = config.statePath, Sys.fileExists(statePath) {
             do throws(ServerError) {
                 let bytes = try Sys.readFile(statePath, limit: 64 << 20)
@@ -74,7 +78,7 @@ final class Engine: Sendable {
                                 now: now)
         }
         let stats = pacer.stats(at: now)
-        state = Mutex(
+        state = Locked(
             Mutable(
                 model: model, pacer: pacer, rng: SplitMix64(seed: config.seed),
                 errors: [Int](repeating: 0, count: ServerError.Code.protocolCodes.count),

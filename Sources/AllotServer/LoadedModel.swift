@@ -18,6 +18,8 @@ final class LoadedModel: Sendable {
     let params: [JSONValue]
     /// Who signed it, when trusted keys are configured.
     let signer: String?
+    /// Per action, the constant part of a route reply (`"action":…,"params":…`), rendered once.
+    let routeMembers: [[UInt8]]
 
     private init(path: String, file: AllotModelFile, header: ModelHeader, policy: Policy, signer: String?) {
         self.path = path
@@ -26,7 +28,16 @@ final class LoadedModel: Sendable {
         self.policy = policy
         self.sha256 = LoadedModel.hex(header.sha256)
         self.signer = signer
-        self.params = file.actions.map { (try? JSONParser.parse($0.params)) ?? .object([:]) }
+        let params = file.actions.map { (try? JSONParser.parse($0.params)) ?? .object([:]) }
+        self.params = params
+        routeMembers = file.actions.indices.map { a in
+            JSONWriter.members { w in
+                w.key("action")
+                w.string(file.actions[a].name)
+                w.key("params")
+                w.value(params[a])
+            }
+        }
         if case .object(let card)? = try? JSONParser.parse(file.card),
             case .number(let b)? = card["recommended_budget"], b.isFinite, b > 0
         {

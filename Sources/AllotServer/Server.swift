@@ -12,7 +12,7 @@ public final class Server: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Open connection descriptors, so a drain can wake their blocked reads. A thread removes its descriptor
     /// under this lock before closing it, so a drain never touches a reused descriptor number.
-    private let connections = Mutex<Set<Int32>>([])
+    private let connections = Locked<Set<Int32>>([])
 
     init(config: ServerConfig, log: Log, engine: Engine, listener: SocketListener) {
         self.config = config
@@ -130,6 +130,7 @@ public final class Server: Sendable {
                 continue
             }
             connections.withLock { _ = $0.insert(fd) }
+            engine.connections.wrappingAdd(1, ordering: .relaxed)
             do throws(ServerError) {
                 try Sys.spawn { [self] in
                     Connection(fd: fd, engine: engine, config: config).run()
@@ -144,6 +145,7 @@ public final class Server: Sendable {
     }
 
     private func finish(_ fd: Int32, closed: Bool = false) {
+        engine.connections.wrappingSubtract(1, ordering: .relaxed)
         connections.withLock { fds in
             fds.remove(fd)
             if !closed { close(fd) }

@@ -24,7 +24,7 @@ public struct ServerConfig: Sendable {
     public var maxConnections = 128
     public var idleTimeout = 60.0
     public var reportTTL = 120.0
-    public var persistInterval = 1.0
+    public var persistInterval = 5.0
     public var metricsPath: String?
     public var metricsInterval = 5.0
     public var trustedKeys: [String] = []
@@ -58,7 +58,7 @@ public struct ServerConfig: Sendable {
           --max-connections N   concurrent connections (default 128); more are answered `unavailable`
           --idle-timeout S      close a connection idle or stalled for S seconds (default 60)
           --report-ttl S        charge unreported routes at their estimate after S seconds (default 120)
-          --persist-interval S  seconds between state saves (default 1)
+          --persist-interval S  seconds between state saves (default 5; a save rewrites and fsyncs the file)
           --metrics-file PATH   write Prometheus text metrics here atomically (node_exporter textfile)
           --metrics-interval S  seconds between metrics writes (default 5)
           --trusted-key FILE    accept only models signed by this Ed25519 public key (repeatable)

@@ -145,13 +145,15 @@ package enum Sys {
 
     // MARK: Files
 
-    /// Reads a whole file, refusing files over `limit` bytes.
+    /// Reads a whole regular file, refusing files over `limit` bytes. Opened non-blocking, so a FIFO (or a
+    /// device) put at the path cannot hang the caller: anything but a regular file is refused.
     package static func readFile(_ path: String, limit: Int) throws(ServerError) -> [UInt8] {
-        let fd = retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = retrying { open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
         if fd < 0 { throw ServerError(.io, "open \(path): \(errnoText())") }
         defer { close(fd) }
         var st = stat()
         if fstat(fd, &st) != 0 { throw ServerError(.io, "stat \(path): \(errnoText())") }
+        if (st.st_mode & S_IFMT) != S_IFREG { throw ServerError(.io, "\(path) is not a regular file") }
         if st.st_size > limit { throw ServerError(.io, "\(path) is \(st.st_size) bytes, over the \(limit) limit") }
         var out = [UInt8](repeating: 0, count: Int(st.st_size))
         var got = 0
@@ -207,6 +209,28 @@ package enum Sys {
             fsync(dfd)
             close(dfd)
         }
+    }
+
+    /// Removes `<path>.tmp.<pid>` files that `writeFileAtomically` left behind when its process died mid-save
+    /// (each restart has a new pid, so nothing else would ever remove them). Returns how many were removed.
+    @discardableResult
+    package static func removeStaleTemporaries(of path: String) -> Int {
+        let dir = directory(of: path)
+        let prefix = String(path[path.index(after: path.lastIndex(of: "/") ?? path.index(before: path.startIndex))...])
+            + ".tmp."
+        guard let d = opendir(dir) else { return 0 }
+        defer { closedir(d) }
+        var removed = 0
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count)) else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH && unlink(dir + "/" + name) == 0 {
+                removed += 1
+            }
+        }
+        return removed
     }
 
     package static func directory(of path: String) -> String {

@@ -53,7 +53,7 @@ struct Install: ParsableCommand {
             try? fm.removeItem(atPath: previous)
             try fm.copyItem(atPath: livePath, toPath: previous)
         }
-        try Install.atomicWrite(bytes, to: livePath)
+        try ModelFileIO.writeAtomically(bytes, to: livePath)
         print("installed \(model.info.id) v\(model.info.version) at \(livePath)")
         guard let socket else { return }
         do {
@@ -65,7 +65,7 @@ struct Install: ParsableCommand {
             guard hadPrevious else { throw InstallFailure(code: 4, "daemon did not take it (\(reason)); no previous file") }
             do {
                 let old = try [UInt8](Data(contentsOf: URL(fileURLWithPath: previous)))
-                try Install.atomicWrite(old, to: livePath)
+                try ModelFileIO.writeAtomically(old, to: livePath)
                 let oldModel = try ModelReader.decode(old)
                 try Install.reloadAndConfirm(socket: socket, id: oldModel.info.id, version: oldModel.info.version,
                                              allowDowngrade: true)
@@ -98,28 +98,6 @@ struct Install: ParsableCommand {
         }
     }
 
-    /// Temp file beside the target, fsync, rename, fsync of the directory: a reader sees the old or the new file.
-    static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
-        let tmp = path + ".install.\(getpid())"
-        guard let fh = FileHandle(forWritingAtPath: tmp) ?? {
-            FileManager.default.createFile(atPath: tmp, contents: nil, attributes: [.posixPermissions: 0o644])
-            return FileHandle(forWritingAtPath: tmp)
-        }() else { throw InstallFailure(code: 1, "cannot write \(tmp)") }
-        try fh.truncate(atOffset: 0)
-        try fh.write(contentsOf: bytes)
-        try fh.synchronize()
-        try fh.close()
-        guard rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw InstallFailure(code: 1, "rename onto \(path): \(String(cString: strerror(errno)))")
-        }
-        let dir = (path as NSString).deletingLastPathComponent
-        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
-        }
-    }
 }
 
 struct InstallFailure: Error, CustomStringConvertible {

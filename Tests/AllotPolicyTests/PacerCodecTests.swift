@@ -116,3 +116,35 @@ func corruptStatesAreRejected(budget: Budget) throws {
     p.rebase(at: 2000)  // a later clock is not a rebase
     #expect(p.stats(at: 2000).windowRequests == 0)
 }
+
+@Test func reconfiguringKeepsWhatStillApplies() throws {
+    let policy = try Policy(model: { var rng = SplitMix64(seed: 3); return TestModels.model(&rng) }())
+    var p = try Pacer(config: PacerConfig(budget: .window(meanCost: 3, requests: 100)), policy: policy, at: 0)
+    var tickets: [Ticket] = []
+    for k in 0..<150 { tickets.append(p.reserve(action: k % 4, estimate: Double(1 + k % 4), at: Double(k))) }
+    for t in tickets.prefix(140) { p.settle(t, cost: 2, at: 150) }
+    let before = p.stats(at: 150)
+
+    // Same budget, another gain: λ, window, tickets and counters all carry over.
+    var same = PacerConfig(budget: .window(meanCost: 3, requests: 100))
+    same.gain = 0.02
+    let q = try p.reconfigured(to: same, policy: policy, at: 150)
+    #expect(q.lambda == p.lambda && q.stats(at: 150) == before)
+    var q2 = q
+    #expect(q2.settle(tickets[145], cost: 2, at: 151) == .settled)
+    #expect(q2.settle(tickets[139], cost: 2, at: 151) == .duplicate)
+
+    // A smaller window keeps the most recent requests; a new budget warm-starts λ.
+    let r = try p.reconfigured(to: PacerConfig(budget: .window(meanCost: 5, requests: 20)), policy: policy, at: 150)
+    let rs = r.stats(at: 150)
+    #expect(rs.windowRequests == 20 && rs.routes == before.routes)
+    // Requests 130...139 settled at 2; 140...149 still at their estimates 1, 2, 3, 4, 1, 2, 3, 4, 1, 2.
+    let expected: Double = (20 + 23) / 20
+    #expect(abs(rs.windowMeanCost - expected) < 1e-12)
+    #expect(r.lambda == Pacer.tableLambda(policy.model.lambdaTable, budget: 5).lambda)
+
+    // Switching to a rate budget starts its spend history empty, but keeps the counters.
+    let t = try p.reconfigured(
+        to: PacerConfig(budget: .rate(costPerSecond: 1, horizon: 60)), policy: policy, at: 150)
+    #expect(t.stats(at: 150).windowRequests == 0 && t.stats(at: 150).routes == 150)
+}

@@ -83,7 +83,7 @@ struct FleetTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: live)) == Data(contentsOf: URL(fileURLWithPath: v2)))
     }
 
-    @Test func shipGoesCanaryFirstAndRollsBackAnUnhealthyCanary() async throws {
+    @Test func shipGoesCanaryFirstAndRollsBackAnUnhealthyCanary() throws {
         let dir = Daemon.tempDir()
         try Self.run(Self.allot, ["keygen", "--out", dir + "/fleet"])
         var daemons: [Daemon] = []
@@ -112,15 +112,17 @@ struct FleetTests {
         // v3 lands on the canary, which then misbehaves during the soak (clients send garbage): rolled back
         let v3 = try Self.signed(dir, "v3.allot", version: 3, key: dir + "/fleet")
         let canarySocket = daemons[0].socket
-        let noisy = Task.detached {
-            let c = try Client(path: canarySocket)
-            for _ in 0..<200 {
+        let done = Flag()
+        let noisy = Background {
+            guard let c = try? Client(path: canarySocket) else { return }
+            while !done.isSet {
                 _ = try? c.call("garbage")
-                usleep(5_000)
+                usleep(2_000)
             }
         }
         let bad = try Self.run(ship, ["--model", v3, "--soak", "1.0"] + common)
-        _ = try? await noisy.value
+        done.set()
+        noisy.wait()
         #expect(bad.status == 2, "\(bad.err)")
         #expect(bad.err.contains("rolled back"))
         #expect(try versions() == [2, 2, 2])

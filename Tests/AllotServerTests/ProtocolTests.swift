@@ -138,28 +138,24 @@ struct ProtocolTests {
         }
     }
 
-    @Test func sixtyFourConcurrentClientsAllSucceed() async throws {
+    @Test func sixtyFourConcurrentClientsAllSucceed() throws {
         let d = try Self.start()
         let perClient = 40
-        let failures = try await withThrowingTaskGroup(of: Int.self) { group in
-            for k in 0..<64 {
-                group.addTask {
-                    let c = try Client(path: d.socket)
-                    var failed = 0
-                    for i in 0..<perClient {
-                        let r = try c.call(#"{"op":"route","text":"client \#(k) question \#(i)","signals":{"probe_agree":\#(i % 2)}}"#)
-                        guard r["ok"] as? Bool == true, let t = r["ticket"] as? String else {
-                            failed += 1
-                            continue
-                        }
-                        let rep = try c.call(#"{"op":"report","ticket":"\#(t)","cost":2}"#)
-                        if rep["ok"] as? Bool != true { failed += 1 }
-                    }
-                    return failed
+        let socket = d.socket
+        let failures = try onThreads(64) { k in
+            let c = try Client(path: socket)
+            var failed = 0
+            for i in 0..<perClient {
+                let r = try c.call(#"{"op":"route","text":"client \#(k) question \#(i)","signals":{"probe_agree":\#(i % 2)}}"#)
+                guard r["ok"] as? Bool == true, let t = r["ticket"] as? String else {
+                    failed += 1
+                    continue
                 }
+                let rep = try c.call(#"{"op":"report","ticket":"\#(t)","cost":2}"#)
+                if rep["ok"] as? Bool != true { failed += 1 }
             }
-            return try await group.reduce(0, +)
-        }
+            return failed
+        }.reduce(0, +)
         #expect(failures == 0)
         let stats = try Client(path: d.socket).call(#"{"op":"stats"}"#)
         #expect(stats["routes"] as? Int == 64 * perClient)

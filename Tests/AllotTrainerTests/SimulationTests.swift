@@ -143,3 +143,11 @@ func holdsTheBudgetOnAShiftedStream(shift: Simulation.Shift) throws {
     t.actions[0] = "other"
     #expect(throws: SimulationError.self) { try Simulation(table: t, model: worldModel) }
 }
+
+@Test func aModelThroughTheFileFormatSimulatesTheSame() throws {
+    let decoded = try ModelReader.decode(try ModelWriter.encode(worldModel))
+    let table = World.table(rows: 1200, seed: 6)
+    var o = Simulation.Options(budget: 4)
+    o.shift = .hardFirst
+    #expect(try Simulation(table: table, model: decoded).run(o) == Simulation(table: table, model: worldModel).run(o))
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The C tools of `Scripts/bench` build, the echo floor answers each NDJSON line with itself however the input is
+/// chunked, and the load client counts every request. (Speed itself is measured by `Scripts/bench`, not here.)
+@Suite(.serialized)
+struct BenchToolsTests {
+    static let toolsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Scripts/bench-tools").standardized.path
+
+    static func compile(_ name: String, into dir: String) throws -> String {
+        let out = dir + "/" + name
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["cc", "-O2", "-pthread", "-Wall", "-Werror", "-o", out, toolsDir + "/\(name).c"]
+        try p.run()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "cc \(name).c failed")
+        return out
+    }
+
+    static func startEcho(_ dir: String) throws -> (Process, String) {
+        let server = try compile("echo_server", into: dir)
+        let sock = dir + "/echo.sock"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: server)
+        p.arguments = [sock]
+        try p.run()
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: sock) { usleep(10_000) }
+        return (p, sock)
+    }
+
+    static func connect(_ path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        try #require(rc == 0, "connect \(path)")
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    static func tempDir() -> String {
+        let dir = NSTemporaryDirectory() + "/bench-tools-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func echoServerAnswersEachLineWithItselfInAnyChunking() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (server, sock) = try Self.startEcho(dir)
+        defer { server.terminate(); server.waitUntilExit() }
+        let fd = try Self.connect(sock)
+        defer { close(fd) }
+        let input = Array("{\"op\":\"route\",\"text\":\"é 2+2\"}\n{\"a\":1}\r\n\n{\"partial\":".utf8)
+        var rng = SystemRandomNumberGenerator()
+        var i = 0
+        while i < input.count {  // random chunks, down to single bytes
+            let n = min(input.count - i, Int.random(in: 1...7, using: &rng))
+            let sent = input[i..<(i + n)].withUnsafeBytes { send(fd, $0.baseAddress, n, Int32(MSG_NOSIGNAL)) }
+            try #require(sent == n)
+            i += n
+            usleep(200)
+        }
+        let expected = Array("{\"op\":\"route\",\"text\":\"é 2+2\"}\n{\"a\":1}\r\n\n".utf8)
+        var got: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while got.count < expected.count {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            try #require(n > 0, "echo server closed early")
+            got += buf[0..<n]
+        }
+        #expect(got == expected)  // the unfinished line is held back, not echoed
+    }
+
+    @Test func loadClientCountsEveryRequestAgainstTheFloor() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (server, sock) = try Self.startEcho(dir)
+        defer { server.terminate(); server.waitUntilExit() }
+        let client = try Self.compile("loadgen", into: dir)
+        let lines = dir + "/lines.ndjson"
+        try "{\"op\":\"route\",\"text\":\"one\"}\n{\"op\":\"route\",\"text\":\"two\"}\n"
+            .write(toFile: lines, atomically: true, encoding: .utf8)
+        let p = Process()
+        let pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: client)
+        p.arguments = [sock, lines, "3", "200", "10"]
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["clients"] as? Int == 3)
+        #expect(object["requests"] as? Int == 600)
+        #expect(object["errors"] as? Int == 0)
+        let p50 = try #require(object["p50_us"] as? Double)
+        let p99 = try #require(object["p99_us"] as? Double)
+        #expect(p50 > 0 && p50 <= p99)
+    }
+}
