@@ -1,17 +1,18 @@
 /// The paper's own learner, for comparison: a softmax classifier of boosted trees that imitates the oracle's
 /// action `a*(x) = argmax_a acc(x,a) − λ*·cost(x,a)` at a budget's `λ*`.
 ///
-/// Held out by the same folds as the policy. To compare at matched mean cost, its class probabilities
-/// are priced like utilities, `argmax_a p_a(x) − μ·c̄_a` with `μ ≥ 0` and a mix, so a classifier that
-/// over-spends is brought down to the budget. One that under-spends at `μ = 0` (its own argmax) is reported at its
-/// own, lower, mean cost: buying costlier actions with a negative price would skip straight to the costliest one
-/// and only add noise.
+/// Held out by the same folds as the policy. To compare at matched mean cost, the classifier is read ordinally,
+/// as the paper's labels are ordered by cost: with `T_a(x) = Σ_{b ⪰ a} p_b(x)` the probability that the oracle
+/// needs action `a` or a costlier one, it takes the costliest `a` with `T_a(x) ≥ τ`. Lowering `τ` spends more,
+/// one prompt at a time, through every intermediate action; `τ` (and a mix of the two adjacent rules) is set so
+/// the mean cost is the budget. (Pricing `p_a − μ·c̄_a` instead cannot spend more than the argmax without a
+/// negative price, which jumps straight to the costliest action.) The plain argmax is reported alongside.
 package struct ImitationLearner: Sendable {
     package let learner: Learner
 
     package struct Result: Sendable, Equatable {
         package var budget: Double
-        /// Held-out matched point of the classifier's curve.
+        /// Held-out point of the ordinal rule matched to the budget (its threshold `τ` in `lambda`).
         package var point: EvalCurve.Point
         /// Held-out accuracy of the plain argmax class (no repricing) and its mean cost.
         package var argmaxAccuracy: Double
@@ -56,10 +57,74 @@ package struct ImitationLearner: Sendable {
             let plain = curve.outcome(lambda: 0)
             let argmax = curve.decisions(lambda: 0)
             let hits = zip(argmax, labelSets[b]).filter { $0 == $1 }.count
-            return Result(budget: learner.budgets[index],
-                          point: curve.match(budget: learner.budgets[index]),
+            let ordinal = Ordinal(prob: prob, order: d.meanCost.indices.sorted {
+                d.meanCost[$0] < d.meanCost[$1] || (d.meanCost[$0] == d.meanCost[$1] && $0 < $1)
+            }, acc: d.table.rows.map(\.acc), cost: d.table.rows.map(\.cost))
+            return Result(budget: learner.budgets[index], point: ordinal.match(budget: learner.budgets[index]),
                           argmaxAccuracy: plain.accuracy, argmaxCost: plain.meanCost,
                           labelAccuracy: Double(hits) / Double(Swift.max(d.rowCount, 1)))
+        }
+    }
+}
+
+extension ImitationLearner {
+    /// The ordinal reading of class probabilities at threshold `τ` (see the type's comment).
+    struct Ordinal {
+        let prob: [[Double]]
+        /// Actions by increasing mean cost.
+        let order: [Int]
+        let acc: [[Double]]
+        let cost: [[Double]]
+
+        func choose(row r: Int, tau: Double) -> Int {
+            var tail = 0.0
+            for a in order.reversed() {
+                tail += prob[r][a]
+                if tail >= tau { return a }
+            }
+            return order[0]
+        }
+
+        func outcome(tau: Double) -> (meanCost: Double, accuracy: Double) {
+            var c = 0.0
+            var u = 0.0
+            for r in prob.indices {
+                let a = choose(row: r, tau: tau)
+                c += cost[r][a]
+                u += acc[r][a]
+            }
+            let n = Double(Swift.max(prob.count, 1))
+            return (c / n, u / n)
+        }
+
+        /// The threshold (in `lambda`) and mix whose mean cost is `budget`; cost is non-increasing in `τ`.
+        func match(budget: Double) -> EvalCurve.Point {
+            func point(_ tau: Double, _ o: (meanCost: Double, accuracy: Double)) -> EvalCurve.Point {
+                EvalCurve.Point(lambda: tau, mix: 0, lowerLambda: tau, upperLambda: tau, meanCost: o.meanCost,
+                                accuracy: o.accuracy)
+            }
+            var lo = 0.0  // spends the most
+            var hi = 1.0
+            var low = outcome(tau: lo)
+            var high = outcome(tau: hi)
+            if low.meanCost <= budget { return point(lo, low) }
+            if high.meanCost > budget { return point(hi, high) }
+            for _ in 0..<60 {
+                let mid = (lo + hi) / 2
+                let o = outcome(tau: mid)
+                if o.meanCost > budget {
+                    lo = mid
+                    low = o
+                } else {
+                    hi = mid
+                    high = o
+                }
+            }
+            let span = low.meanCost - high.meanCost
+            let mix = span > 0 ? Swift.min(1, Swift.max(0, (budget - high.meanCost) / span)) : 0
+            return EvalCurve.Point(lambda: hi, mix: mix, lowerLambda: lo, upperLambda: hi,
+                                   meanCost: mix * low.meanCost + (1 - mix) * high.meanCost,
+                                   accuracy: mix * low.accuracy + (1 - mix) * high.accuracy)
         }
     }
 }

@@ -119,7 +119,8 @@ package struct PlotSVG: Sendable {
         for m in marks where m.x > 0 {
             s += "<rect x=\"\(f(px(m.x) - 3.5))\" y=\"\(f(py(m.y) - 3.5))\" width=\"7\" height=\"7\" fill=\"#444\"/>\n"
             let nearRight = px(m.x) > right - 90
-            s += "<text x=\"\(f(px(m.x) + (nearRight ? -6 : 6)))\" y=\"\(f(py(m.y) + 14))\" font-size=\"10\" "
+            s += "<text x=\"\(f(px(m.x) + (nearRight ? 4 : 6)))\" y=\"\(f(py(m.y) + (nearRight ? -8 : 14)))\" "
+                + "font-size=\"10\" "
                 + "fill=\"#444\"\(nearRight ? " text-anchor=\"end\"" : "")>"
                 + "\(Self.esc(m.text))</text>\n"
         }
