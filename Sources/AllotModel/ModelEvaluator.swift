@@ -10,6 +10,11 @@
 /// bits, one load and one add each, deepest level first so `index = 2·index + bit`) and loads one leaf. Trees are
 /// grouped by depth (integer sums commute) so each group runs a loop unrolled for its depth. The model was
 /// validated at init, so the hot loops index without bounds checks.
+///
+/// With 1...256 features on an x86_64 CPU with SSSE3, trees of depth ≤ 8 skip both passes: they are laid out in
+/// blocks of 16 (`VectorLayout`) and a C kernel fetches the split codes of 16 trees per level with one `pshufb`
+/// per 16 features; deeper trees, other CPUs and wider models use the scalar loop. Integer sums wrap and commute,
+/// so every path gives the same bits.
 public struct ModelEvaluator: Sendable {
     struct Group: Sendable {
         var slot: Int
@@ -32,10 +37,26 @@ public struct ModelEvaluator: Sendable {
     let leaves: [Int16]
     let bases: [Float]
     let scales: [Float]
+    package let kernel: Kernel
+    /// Trees of depth ≤ 8 when `kernel` is not `.scalar`.
+    let vector: VectorLayout
 
     /// Lays a model out for evaluation; throws if it breaks any rule of the format.
     public init(_ model: AllotModelFile) throws(ModelFileError) {
+        try self.init(model, kernel: nil)
+    }
+
+    /// `kernel` nil picks the fastest this CPU and model allow; `.vector` where it cannot run falls back the same way.
+    package init(_ model: AllotModelFile, kernel: Kernel?) throws(ModelFileError) {
         try ModelValidator.validate(model)
+        let fits = VectorLayout.fits(featureCount: model.bins.featureCount)
+        let kernel: Kernel = switch kernel {
+        case nil, .vector: Kernel.best(featureCount: model.bins.featureCount)
+        case .portable: fits ? .portable : .scalar
+        case .scalar: .scalar
+        }
+        self.kernel = kernel
+        var vector = VectorLayout(featureCount: model.bins.featureCount)
         let a = model.actions.count
         actionCount = a
         featureCount = model.bins.featureCount
@@ -60,6 +81,10 @@ public struct ModelEvaluator: Sendable {
             for depth in 1...Head.maxDepth {
                 let trees = h.depths.indices.filter { Int(h.depths[$0]) == depth }
                 guard !trees.isEmpty else { continue }
+                if kernel != .scalar, VectorLayout.fits(depth: depth) {
+                    vector.add(h, slot: slot, depth: depth, trees: trees, splitAt: splitAt, leafAt: leafAt)
+                    continue
+                }
                 groups.append(Group(slot: slot, depth: depth, trees: trees.count, levelStart: levels.count,
                                     leafStart: leaves.count))
                 for t in trees {
@@ -111,52 +136,68 @@ public struct ModelEvaluator: Sendable {
         self.leaves = leaves
         self.bases = bases
         self.scales = scales
+        self.vector = vector
     }
 
     /// Writes `u_0 ... u_{A-1}` then `c_0 ... c_{A-1}` into `out` (which holds at least `2·actionCount` floats).
     /// `codes` holds at least `featureCount` bin codes (`FeatureBins.codes`); both are preconditions.
+    /// Allocates its scratch per call; a hot loop should keep a `makeScratch()` and pass it.
     public func evaluate(codes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>) {
+        var scratch = makeScratch()
+        evaluate(codes: codes, into: out, scratch: &scratch)
+    }
+
+    /// `evaluate(codes:into:)` with caller buffers (`scratch` from this evaluator's `makeScratch()`): no allocation.
+    public func evaluate(codes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>,
+                         scratch: inout Scratch) {
         precondition(codes.count >= featureCount && out.count >= 2 * actionCount, "codes or output too short")
+        precondition(scratch.answers.count >= chunkFeatures.count && scratch.sums.count >= 2 * actionCount,
+                     "scratch made for another evaluator")
         guard let o = out.baseAddress else { return }  // no actions: nothing to write
         guard let c = codes.baseAddress else {
             // Empty codes (a model without features): any non-empty buffer will do, no split reads it.
-            [UInt8(0)].withUnsafeBufferPointer { evaluate(codes: $0, into: out) }
+            [UInt8(0)].withUnsafeBufferPointer { evaluate(codes: $0, into: out, scratch: &scratch) }
             return
         }
-        for slot in 0..<(2 * actionCount) { o[slot] = 0 }
-        withUnsafeTemporaryAllocation(of: SIMD16<UInt8>.self, capacity: Swift.max(1, chunkFeatures.count)) { answers in
-            chunkFeatures.withUnsafeBufferPointer { cf in
-                chunkThresholds.withUnsafeBufferPointer { ct in
-                    let one = SIMD16<UInt8>(repeating: 1)
-                    for k in 0..<cf.count {
-                        let code = SIMD16<UInt8>(repeating: c[Int(cf[k])])
-                        answers[k] = SIMD16<UInt8>(repeating: 0).replacing(with: one, where: ct[k] .< code)
+        scratch.sums.withUnsafeMutableBufferPointer { sb in
+            let sums = sb.baseAddress!  // holds at least one element
+            for slot in 0..<(2 * actionCount) { sums[slot] = 0 }
+            if kernel != .scalar {
+                vector.sum(codes: c, featureCount: featureCount, portable: kernel == .portable, into: sums)
+            }
+            guard !groups.isEmpty else { return }
+            scratch.answers.withUnsafeMutableBufferPointer { answers in
+                chunkFeatures.withUnsafeBufferPointer { cf in
+                    chunkThresholds.withUnsafeBufferPointer { ct in
+                        let one = SIMD16<UInt8>(repeating: 1)
+                        for k in 0..<cf.count {
+                            let code = SIMD16<UInt8>(repeating: c[Int(cf[k])])
+                            answers[k] = SIMD16<UInt8>(repeating: 0).replacing(with: one, where: ct[k] .< code)
+                        }
                     }
                 }
-            }
-            let bits = UnsafeRawPointer(answers.baseAddress!).assumingMemoryBound(to: UInt8.self)
-            levelSplits.withUnsafeBufferPointer { ls in
-                leaves.withUnsafeBufferPointer { lf in
-                    guard let lsBase = ls.baseAddress, let lfBase = lf.baseAddress else { return }
-                    groups.withUnsafeBufferPointer { gs in
-                        var g = 0
-                        while g < gs.count {
-                            let slot = gs[g].slot
-                            var sum: Int32 = 0
-                            // Groups of a slot are adjacent: sum them all before scaling once.
-                            while g < gs.count, gs[g].slot == slot {
-                                let gr = gs[g]
-                                sum &+= Self.sum(depth: gr.depth, trees: gr.trees, splits: lsBase + gr.levelStart,
-                                                 leaves: lfBase + gr.leafStart, bits: bits)
-                                g += 1
+                let bits = UnsafeRawPointer(answers.baseAddress!).assumingMemoryBound(to: UInt8.self)
+                levelSplits.withUnsafeBufferPointer { ls in
+                    leaves.withUnsafeBufferPointer { lf in
+                        guard let lsBase = ls.baseAddress, let lfBase = lf.baseAddress else { return }
+                        groups.withUnsafeBufferPointer { gs in
+                            for gr in gs {
+                                sums[gr.slot] &+= Self.sum(depth: gr.depth, trees: gr.trees,
+                                                           splits: lsBase + gr.levelStart,
+                                                           leaves: lfBase + gr.leafStart, bits: bits)
                             }
-                            o[slot] = Float(sum)
                         }
                     }
                 }
             }
         }
-        for slot in 0..<(2 * actionCount) { o[slot] = bases[slot] + scales[slot] * o[slot] }
+        scratch.sums.withUnsafeBufferPointer { sums in
+            bases.withUnsafeBufferPointer { b in
+                scales.withUnsafeBufferPointer { sc in
+                    for slot in 0..<(2 * actionCount) { o[slot] = b[slot] + sc[slot] * Float(sums[slot]) }
+                }
+            }
+        }
     }
 
     /// Utilities and costs of every action.

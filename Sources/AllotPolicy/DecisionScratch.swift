@@ -1,3 +1,5 @@
+import AllotModel
+
 /// Per-thread buffers for one decision, allocated once, so a request allocates nothing.
 ///
 /// After `Policy.decide`, `utilities`, `costs` (and `features`) hold this request's values, e.g. for an
@@ -8,6 +10,8 @@ public struct DecisionScratch: Sendable {
     public var utilities: [Double]
     public var costs: [Double]
     public var signals: [Float]
+    /// The head evaluator's buffers.
+    var heads: EvaluationScratch
 
     public init(policy: Policy) {
         features = [Float](repeating: 0, count: policy.featureCount)
@@ -15,6 +19,18 @@ public struct DecisionScratch: Sendable {
         utilities = [Double](repeating: 0, count: policy.actionCount)
         costs = [Double](repeating: 0, count: policy.actionCount)
         signals = [Float](repeating: .nan, count: policy.model.features.signals.count)
+        heads = EvaluationScratch(policy.evaluator)
+    }
+}
+
+/// The evaluator's own scratch and its `2·actionCount` head outputs, made once per `DecisionScratch`.
+struct EvaluationScratch: Sendable {
+    var evaluator: ModelEvaluator.Scratch
+    var out: [Float]
+
+    init(_ e: ModelEvaluator) {
+        evaluator = e.makeScratch()
+        out = [Float](repeating: 0, count: Swift.max(1, 2 * e.actionCount))
     }
 }
 
@@ -40,7 +56,7 @@ extension Policy {
             scratch.codes.withUnsafeMutableBufferPointer { c in
                 scratch.utilities.withUnsafeMutableBufferPointer { u in
                     scratch.costs.withUnsafeMutableBufferPointer {
-                        evaluate(features: f, codes: c, utilities: u, costs: $0)
+                        evaluate(features: f, codes: c, utilities: u, costs: $0, scratch: &scratch.heads)
                     }
                 }
             }

@@ -35,20 +35,31 @@ public struct Policy: Sendable {
         self.hasCostHead = model.cost.map { $0 != nil }
     }
 
-    /// Predicts every action's utility and cost for one feature vector, binning it once. No allocation.
+    /// Predicts every action's utility and cost for one feature vector, binning it once.
     ///
     /// `codes` needs `featureCount` bytes, `utilities` and `costs` `actionCount` doubles each. A predicted cost
     /// that is not finite becomes the action's mean cost; one below `1e-3 · meanCost` is raised to it.
+    /// Allocates the evaluator's scratch per call; `decide(...scratch:)` reuses a `DecisionScratch` instead.
     public func evaluate(
         features: UnsafeBufferPointer<Float>, codes: UnsafeMutableBufferPointer<UInt8>,
         utilities: UnsafeMutableBufferPointer<Double>, costs: UnsafeMutableBufferPointer<Double>
+    ) {
+        var heads = EvaluationScratch(evaluator)
+        evaluate(features: features, codes: codes, utilities: utilities, costs: costs, scratch: &heads)
+    }
+
+    /// `evaluate` with the evaluator's buffers from the caller (`DecisionScratch.heads`): no allocation.
+    func evaluate(
+        features: UnsafeBufferPointer<Float>, codes: UnsafeMutableBufferPointer<UInt8>,
+        utilities: UnsafeMutableBufferPointer<Double>, costs: UnsafeMutableBufferPointer<Double>,
+        scratch: inout EvaluationScratch
     ) {
         precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
         precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
         model.bins.codes(features, into: codes)
         let n = actionCount
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { heads in
-            evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads)
+        scratch.out.withUnsafeMutableBufferPointer { heads in
+            evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads, scratch: &scratch.evaluator)
             for a in 0..<n {
                 utilities[a] = Double(heads[a])
                 let mean = model.actions[a].meanCost

@@ -4,4 +4,36 @@
 
 /// Whether this CPU can run the vector tree kernel (SSSE3 on x86_64); 0 elsewhere.
 int allot_kernels_vector_available(void);
+
+/// Features the vector kernel can read: the bin codes must fit sixteen 16-byte registers (one `pshufb` per
+/// register per level, so narrow models are fastest).
+#define ALLOT_KERNELS_MAX_FEATURES 256
+/// Deepest tree the vector kernel takes: the leaf index is built in one byte per tree.
+#define ALLOT_KERNELS_MAX_DEPTH 8
+
+/// A run of blocks of 16 trees of one head slot, all of depth `depth`.
+///
+/// Each block stores, per level (level 0 first), `registers` shuffle-index vectors of 16 bytes (lane j: the
+/// split feature's position within that 16-feature register, or 0x80 where the feature is in another register),
+/// then 16 thresholds biased by 0x80 (so a signed byte compare is the unsigned `code > threshold`): that is
+/// `(registers + 1) * 16` bytes per level. Its leaves are 16 trees × 2^depth int16, lane by lane.
+typedef struct {
+    uint32_t slot;
+    uint32_t depth;
+    uint32_t blocks;
+    uint32_t split_offset;  // bytes into `splits`
+    uint32_t leaf_offset;   // int16s into `leaves`
+} allot_vector_group;
+
+/// Adds, for every group, the (wrapping) integer sum of its trees' leaves to `sums[group.slot]`.
+/// `codes` holds `feature_count` (1...256) bin codes; `registers` is `ceil(feature_count / 16)`.
+/// Requires SSSE3 (`allot_kernels_vector_available()`); callers must not call it otherwise.
+void allot_trees_sum_vector(const uint8_t *codes, int feature_count, int registers,
+                            const allot_vector_group *groups, int group_count, const uint8_t *splits,
+                            const int16_t *leaves, int32_t *sums);
+
+/// The same sums computed one lane at a time from the same layout: for CPUs without SSSE3 and for tests.
+void allot_trees_sum_portable(const uint8_t *codes, int feature_count, int registers,
+                              const allot_vector_group *groups, int group_count, const uint8_t *splits,
+                              const int16_t *leaves, int32_t *sums);
 #endif
