@@ -65,7 +65,7 @@ extension Engine {
         if !request.signals.isEmpty {
             let names = policy.model.features.signals
             for (i, name) in names.enumerated() {
-                if let v = request.signals[name] { scratch.signals[i] = Float(v) }
+                if case .number(let v)? = request.signals[name] { scratch.signals[i] = Float(v) }
             }
         }
         var text = request.text

@@ -189,7 +189,8 @@ struct ProtocolHandler {
 /// The fields of a `route` request, validated.
 struct RouteRequest {
     var text: String?
-    var signals: [String: Double]
+    /// The request's signals object, every value checked to be a finite number (kept as parsed: no copy).
+    var signals: [String: JSONValue]
     var explain: Bool
 
     init(_ r: [String: JSONValue]) throws(ServerError) {
@@ -201,8 +202,8 @@ struct RouteRequest {
                 guard case .number(let d) = v, d.isFinite else {
                     throw ServerError(.badRequest, "signal \"\(ProtocolHandler.clip(name))\" must be a finite number")
                 }
-                signals[name] = d
             }
+            signals = obj
         }
         if text == nil && r["signals"] == nil {
             throw ServerError(.badRequest, "a route needs \"text\", \"signals\" or both")
