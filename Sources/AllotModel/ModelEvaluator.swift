@@ -40,6 +40,7 @@ public struct ModelEvaluator: Sendable {
     package let kernel: Kernel
     /// Trees of depth ≤ 8 when `kernel` is not `.scalar`.
     let vector: VectorLayout
+    let bins: BinLayout
 
     /// Lays a model out for evaluation; throws if it breaks any rule of the format.
     public init(_ model: AllotModelFile) throws(ModelFileError) {
@@ -137,6 +138,7 @@ public struct ModelEvaluator: Sendable {
         self.bases = bases
         self.scales = scales
         self.vector = vector
+        self.bins = BinLayout(model.bins)
     }
 
     /// Writes `u_0 ... u_{A-1}` then `c_0 ... c_{A-1}` into `out` (which holds at least `2·actionCount` floats).

@@ -46,7 +46,7 @@ public struct Policy: Sendable {
     ) {
         precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
         precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
-        model.bins.codes(features, into: codes)
+        evaluator.codes(features, into: codes)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(1, 2 * actionCount)) { heads in
             evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads)
             finish(heads: UnsafeBufferPointer(heads), utilities: utilities, costs: costs)
@@ -75,7 +75,7 @@ public struct Policy: Sendable {
     ) {
         precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
         precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
-        model.bins.codes(features, into: codes)
+        evaluator.codes(features, into: codes)
         let n = actionCount
         scratch.out.withUnsafeMutableBufferPointer { heads in
             evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads, scratch: &scratch.evaluator)
