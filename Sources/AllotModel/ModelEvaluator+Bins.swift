@@ -17,7 +17,7 @@ extension ModelEvaluator {
     }
 
     /// `FeatureBins.codes` of the model's bins, same bytes (validated edges are finite and strictly increasing, so
-    /// counting the edges below `x` four at a time equals the binary search), about twice as fast.
+    /// counting the edges below `x` four at a time equals the binary search), several times faster.
     public func codes(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>) {
         let n = Swift.min(values.count, featureCount, codes.count)
         guard n > 0, let v = values.baseAddress, let c = codes.baseAddress else { return }
