@@ -40,6 +40,7 @@ public struct ModelEvaluator: Sendable {
     package let kernel: Kernel
     /// Trees of depth ≤ 8 when `kernel` is not `.scalar`.
     let vector: VectorLayout
+    let bins: BinLayout
 
     /// Lays a model out for evaluation; throws if it breaks any rule of the format.
     public init(_ model: AllotModelFile) throws(ModelFileError) {
@@ -137,65 +138,72 @@ public struct ModelEvaluator: Sendable {
         self.bases = bases
         self.scales = scales
         self.vector = vector
+        self.bins = BinLayout(model.bins)
     }
 
     /// Writes `u_0 ... u_{A-1}` then `c_0 ... c_{A-1}` into `out` (which holds at least `2·actionCount` floats).
     /// `codes` holds at least `featureCount` bin codes (`FeatureBins.codes`); both are preconditions.
-    /// Allocates its scratch per call; a hot loop should keep a `makeScratch()` and pass it.
+    /// Its scratch is a stack temporary (small when every tree takes the vector kernel); a hot loop may keep a
+    /// `makeScratch()` and pass it instead.
     public func evaluate(codes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>) {
-        var scratch = makeScratch()
-        evaluate(codes: codes, into: out, scratch: &scratch)
+        withUnsafeTemporaryAllocation(of: SIMD16<UInt8>.self, capacity: Swift.max(1, chunkFeatures.count)) { answers in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: Swift.max(1, 2 * actionCount)) { sums in
+                evaluate(codes: codes, into: out, answers: answers, sums: sums)
+            }
+        }
     }
 
     /// `evaluate(codes:into:)` with caller buffers (`scratch` from this evaluator's `makeScratch()`): no allocation.
     public func evaluate(codes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>,
                          scratch: inout Scratch) {
+        scratch.answers.withUnsafeMutableBufferPointer { answers in
+            scratch.sums.withUnsafeMutableBufferPointer { evaluate(codes: codes, into: out, answers: answers, sums: $0) }
+        }
+    }
+
+    func evaluate(codes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<Float>,
+                  answers: UnsafeMutableBufferPointer<SIMD16<UInt8>>, sums sb: UnsafeMutableBufferPointer<Int32>) {
         precondition(codes.count >= featureCount && out.count >= 2 * actionCount, "codes or output too short")
-        precondition(scratch.answers.count >= chunkFeatures.count && scratch.sums.count >= 2 * actionCount,
-                     "scratch made for another evaluator")
+        precondition(answers.count >= chunkFeatures.count && answers.count >= 1 && sb.count >= 2 * actionCount
+                     && sb.count >= 1, "scratch made for another evaluator")
         guard let o = out.baseAddress else { return }  // no actions: nothing to write
         guard let c = codes.baseAddress else {
             // Empty codes (a model without features): any non-empty buffer will do, no split reads it.
-            [UInt8(0)].withUnsafeBufferPointer { evaluate(codes: $0, into: out, scratch: &scratch) }
+            [UInt8(0)].withUnsafeBufferPointer { evaluate(codes: $0, into: out, answers: answers, sums: sb) }
             return
         }
-        scratch.sums.withUnsafeMutableBufferPointer { sb in
-            let sums = sb.baseAddress!  // holds at least one element
-            for slot in 0..<(2 * actionCount) { sums[slot] = 0 }
-            if kernel != .scalar {
-                vector.sum(codes: c, featureCount: featureCount, portable: kernel == .portable, into: sums)
-            }
-            guard !groups.isEmpty else { return }
-            scratch.answers.withUnsafeMutableBufferPointer { answers in
-                chunkFeatures.withUnsafeBufferPointer { cf in
-                    chunkThresholds.withUnsafeBufferPointer { ct in
-                        let one = SIMD16<UInt8>(repeating: 1)
-                        for k in 0..<cf.count {
-                            let code = SIMD16<UInt8>(repeating: c[Int(cf[k])])
-                            answers[k] = SIMD16<UInt8>(repeating: 0).replacing(with: one, where: ct[k] .< code)
-                        }
+        let sums = sb.baseAddress!  // checked non-empty above
+        for slot in 0..<(2 * actionCount) { sums[slot] = 0 }
+        if kernel != .scalar {
+            vector.sum(codes: c, featureCount: featureCount, portable: kernel == .portable, into: sums)
+        }
+        if !groups.isEmpty {
+            chunkFeatures.withUnsafeBufferPointer { cf in
+                chunkThresholds.withUnsafeBufferPointer { ct in
+                    let one = SIMD16<UInt8>(repeating: 1)
+                    for k in 0..<cf.count {
+                        let code = SIMD16<UInt8>(repeating: c[Int(cf[k])])
+                        answers[k] = SIMD16<UInt8>(repeating: 0).replacing(with: one, where: ct[k] .< code)
                     }
                 }
-                let bits = UnsafeRawPointer(answers.baseAddress!).assumingMemoryBound(to: UInt8.self)
-                levelSplits.withUnsafeBufferPointer { ls in
-                    leaves.withUnsafeBufferPointer { lf in
-                        guard let lsBase = ls.baseAddress, let lfBase = lf.baseAddress else { return }
-                        groups.withUnsafeBufferPointer { gs in
-                            for gr in gs {
-                                sums[gr.slot] &+= Self.sum(depth: gr.depth, trees: gr.trees,
-                                                           splits: lsBase + gr.levelStart,
-                                                           leaves: lfBase + gr.leafStart, bits: bits)
-                            }
+            }
+            let bits = UnsafeRawPointer(answers.baseAddress!).assumingMemoryBound(to: UInt8.self)
+            levelSplits.withUnsafeBufferPointer { ls in
+                leaves.withUnsafeBufferPointer { lf in
+                    guard let lsBase = ls.baseAddress, let lfBase = lf.baseAddress else { return }
+                    groups.withUnsafeBufferPointer { gs in
+                        for gr in gs {
+                            sums[gr.slot] &+= Self.sum(depth: gr.depth, trees: gr.trees,
+                                                       splits: lsBase + gr.levelStart,
+                                                       leaves: lfBase + gr.leafStart, bits: bits)
                         }
                     }
                 }
             }
         }
-        scratch.sums.withUnsafeBufferPointer { sums in
-            bases.withUnsafeBufferPointer { b in
-                scales.withUnsafeBufferPointer { sc in
-                    for slot in 0..<(2 * actionCount) { o[slot] = b[slot] + sc[slot] * Float(sums[slot]) }
-                }
+        bases.withUnsafeBufferPointer { b in
+            scales.withUnsafeBufferPointer { sc in
+                for slot in 0..<(2 * actionCount) { o[slot] = b[slot] + sc[slot] * Float(sums[slot]) }
             }
         }
     }

@@ -52,15 +52,7 @@ extension Policy {
                 scratch.features.withUnsafeMutableBufferPointer { extractor.extract(text: text, signals: s, into: $0) }
             }
         }
-        scratch.features.withUnsafeBufferPointer { f in
-            scratch.codes.withUnsafeMutableBufferPointer { c in
-                scratch.utilities.withUnsafeMutableBufferPointer { u in
-                    scratch.costs.withUnsafeMutableBufferPointer {
-                        evaluate(features: f, codes: c, utilities: u, costs: $0, scratch: &scratch.heads)
-                    }
-                }
-            }
-        }
+        evaluate(scratch: &scratch)
         return scratch.utilities.withUnsafeBufferPointer { u in
             scratch.costs.withUnsafeBufferPointer {
                 Policy.choose(utilities: u, costs: $0, lambda: lambda, mix: mix, draw: draw)

@@ -39,13 +39,32 @@ public struct Policy: Sendable {
     ///
     /// `codes` needs `featureCount` bytes, `utilities` and `costs` `actionCount` doubles each. A predicted cost
     /// that is not finite becomes the action's mean cost; one below `1e-3 · meanCost` is raised to it.
-    /// Allocates the evaluator's scratch per call; `decide(...scratch:)` reuses a `DecisionScratch` instead.
+    /// Its working buffers are stack temporaries; `evaluate(scratch:)` keeps them in a `DecisionScratch` instead.
     public func evaluate(
         features: UnsafeBufferPointer<Float>, codes: UnsafeMutableBufferPointer<UInt8>,
         utilities: UnsafeMutableBufferPointer<Double>, costs: UnsafeMutableBufferPointer<Double>
     ) {
-        var heads = EvaluationScratch(evaluator)
-        evaluate(features: features, codes: codes, utilities: utilities, costs: costs, scratch: &heads)
+        precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
+        precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
+        evaluator.codes(features, into: codes)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(1, 2 * actionCount)) { heads in
+            evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads)
+            finish(heads: UnsafeBufferPointer(heads), utilities: utilities, costs: costs)
+        }
+    }
+
+    /// `evaluate` on `scratch.features`, into `scratch.codes`, `scratch.utilities` and `scratch.costs`, with the
+    /// evaluator's buffers kept in `scratch`: no allocation.
+    public func evaluate(scratch: inout DecisionScratch) {
+        scratch.features.withUnsafeBufferPointer { f in
+            scratch.codes.withUnsafeMutableBufferPointer { c in
+                scratch.utilities.withUnsafeMutableBufferPointer { u in
+                    scratch.costs.withUnsafeMutableBufferPointer {
+                        evaluate(features: f, codes: c, utilities: u, costs: $0, scratch: &scratch.heads)
+                    }
+                }
+            }
+        }
     }
 
     /// `evaluate` with the evaluator's buffers from the caller (`DecisionScratch.heads`): no allocation.
@@ -56,19 +75,26 @@ public struct Policy: Sendable {
     ) {
         precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
         precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
-        model.bins.codes(features, into: codes)
+        evaluator.codes(features, into: codes)
         let n = actionCount
         scratch.out.withUnsafeMutableBufferPointer { heads in
             evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads, scratch: &scratch.evaluator)
-            for a in 0..<n {
-                utilities[a] = Double(heads[a])
-                let mean = model.actions[a].meanCost
-                if hasCostHead[a] {
-                    let p = Double(heads[n + a])
-                    costs[a] = p.isFinite ? Swift.max(p, costFloor[a]) : mean
-                } else {
-                    costs[a] = mean
-                }
+            finish(heads: UnsafeBufferPointer(heads), utilities: utilities, costs: costs)
+        }
+    }
+
+    /// Head outputs (`u` then `c`) to utilities and costs, with the NaN and cost-floor rules.
+    private func finish(heads: UnsafeBufferPointer<Float>, utilities: UnsafeMutableBufferPointer<Double>,
+                        costs: UnsafeMutableBufferPointer<Double>) {
+        let n = actionCount
+        for a in 0..<n {
+            utilities[a] = Double(heads[a])
+            let mean = model.actions[a].meanCost
+            if hasCostHead[a] {
+                let p = Double(heads[n + a])
+                costs[a] = p.isFinite ? Swift.max(p, costFloor[a]) : mean
+            } else {
+                costs[a] = mean
             }
         }
     }

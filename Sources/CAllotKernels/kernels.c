@@ -1,6 +1,7 @@
 #include "allot_kernels.h"
 #include <string.h>
 #if defined(__x86_64__)
+#include <emmintrin.h>
 #include <tmmintrin.h>
 #endif
 
@@ -128,3 +129,45 @@ void allot_trees_sum_vector(const uint8_t *codes, int feature_count, int registe
     allot_trees_sum_portable(codes, feature_count, registers, groups, group_count, splits, leaves, sums);
 }
 #endif
+
+// Bin codes: code = 0 for NaN, else 1 + #{i : edges[i] < x} (FeatureBins.code). Each feature's edges are padded
+// with +inf to a multiple of 4 (never below any x), so short lists are counted four at a time with no branch
+// (same count as a binary search over strictly increasing edges); long lists use a binary search.
+void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
+                     uint8_t *codes) {
+    for (int f = 0; f < feature_count; f++) {
+        const float x = values[f];
+        if (x != x) {
+            codes[f] = 0;
+            continue;
+        }
+        const float *e = edges + offsets[f];
+        const uint32_t n = offsets[f + 1] - offsets[f];
+        uint32_t count = 0;
+        if (n <= 64) {
+#if defined(__x86_64__)
+            const __m128 vx = _mm_set1_ps(x);
+            __m128i acc = _mm_setzero_si128();
+            for (uint32_t i = 0; i < n; i += 4)
+                acc = _mm_sub_epi32(acc, _mm_castps_si128(_mm_cmplt_ps(_mm_loadu_ps(e + i), vx)));
+            acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4E));
+            acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xB1));
+            count = (uint32_t)_mm_cvtsi128_si32(acc);
+#else
+            for (uint32_t i = 0; i < n; i++) count += e[i] < x;
+#endif
+        } else {
+            uint32_t len = n;
+            while (len > 0) {
+                const uint32_t half = len / 2;
+                if (e[count + half] < x) {
+                    count += half + 1;
+                    len -= half + 1;
+                } else {
+                    len = half;
+                }
+            }
+        }
+        codes[f] = (uint8_t)(count + 1);
+    }
+}

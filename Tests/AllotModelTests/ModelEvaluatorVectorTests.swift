@@ -145,6 +145,44 @@ import Darwin
         #expect(checked > 0, "no shipped model found under \(dir)")
     }
 
+    /// The evaluator's bin codes equal `FeatureBins.codes` for every edge count (0...254, both the four-at-a-time
+    /// count and the binary search), on edges exactly, between them, beyond them, ±0, ±inf and NaN.
+    @Test(arguments: 0..<8) func binCodesMatchFeatureBins(seed: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 31)
+        let counts = [0, 1, 3, 4, 5, 31, 32, 63, 64, 65, 66, 127, 200, 253, 254] + (0..<20).map { _ in
+            Int.random(in: 0...FeatureBins.maxEdges, using: &rng)
+        }
+        let bins = FeatureBins(edges: counts.map { k in
+            var x = Float(Double.random(in: -3...0, using: &rng))
+            return (0..<k).map { i in
+                x += i == k / 2 && x < 0 && x > -0.1 ? -x : Float(Double.random(in: 0.001...0.1, using: &rng))
+                return x
+            }
+        })
+        var m = Self.model(seed: UInt64(seed), features: counts.count)
+        m.bins = bins
+        let ev = try ModelEvaluator(m)
+        for _ in 0..<200 {
+            let values: [Float] = bins.edges.map { e in
+                switch Int.random(in: 0..<8, using: &rng) {
+                case 0: .nan
+                case 1: Bool.random(using: &rng) ? .infinity : -.infinity
+                case 2: Bool.random(using: &rng) ? 0 : -0.0
+                case 3: e.randomElement(using: &rng) ?? 0
+                case 4: (e.randomElement(using: &rng) ?? 0).nextUp
+                default: Float(Double.random(in: -4...4, using: &rng))
+                }
+            }
+            var expected = [UInt8](repeating: 9, count: values.count)
+            var got = [UInt8](repeating: 9, count: values.count)
+            values.withUnsafeBufferPointer { v in
+                expected.withUnsafeMutableBufferPointer { bins.codes(v, into: $0) }
+                got.withUnsafeMutableBufferPointer { ev.codes(v, into: $0) }
+            }
+            #expect(got == expected)
+        }
+    }
+
     static func read(_ path: String) -> [UInt8]? {
         guard let f = fopen(path, "rb") else { return nil }
         defer { fclose(f) }

@@ -36,4 +36,9 @@ void allot_trees_sum_vector(const uint8_t *codes, int feature_count, int registe
 void allot_trees_sum_portable(const uint8_t *codes, int feature_count, int registers,
                               const allot_vector_group *groups, int group_count, const uint8_t *splits,
                               const int16_t *leaves, int32_t *sums);
+
+/// Bin codes of `feature_count` values (FeatureBins.codes): 0 for NaN, else `1 + #{i : edge_i < x}`. Feature f's
+/// strictly increasing edges are `edges[offsets[f] ..< offsets[f + 1]]`, padded with +inf to a multiple of 4.
+void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
+                     uint8_t *codes);
 #endif

@@ -1,0 +1,32 @@
+import CAllotKernels
+
+extension ModelEvaluator {
+    /// The model's bin edges laid out for `allot_bin_codes`: feature by feature, each padded with +inf to a
+    /// multiple of 4 (never below any value, so the count is unchanged), and where each feature starts.
+    struct BinLayout: Sendable {
+        var edges: [Float] = []
+        var offsets: [UInt32] = [0]
+
+        init(_ bins: FeatureBins) {
+            for e in bins.edges {
+                edges += e
+                edges += [Float](repeating: .infinity, count: (4 - e.count % 4) % 4)
+                offsets.append(UInt32(edges.count))
+            }
+        }
+    }
+
+    /// `FeatureBins.codes` of the model's bins, same bytes (validated edges are finite and strictly increasing, so
+    /// counting the edges below `x` four at a time equals the binary search), several times faster.
+    public func codes(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>) {
+        let n = Swift.min(values.count, featureCount, codes.count)
+        guard n > 0, let v = values.baseAddress, let c = codes.baseAddress else { return }
+        bins.edges.withUnsafeBufferPointer { e in
+            bins.offsets.withUnsafeBufferPointer { o in
+                // Every feature has an offset pair, so `e` is only empty when every feature has no edges.
+                let edges = e.baseAddress ?? UnsafePointer(v)
+                allot_bin_codes(v, Int32(n), edges, o.baseAddress!, c)
+            }
+        }
+    }
+}
