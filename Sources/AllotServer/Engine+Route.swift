@@ -82,15 +82,7 @@ extension Engine {
         } else {
             extract(nil, &scratch)
         }
-        scratch.features.withUnsafeBufferPointer { f in
-            scratch.codes.withUnsafeMutableBufferPointer { c in
-                scratch.utilities.withUnsafeMutableBufferPointer { u in
-                    scratch.costs.withUnsafeMutableBufferPointer {
-                        policy.evaluate(features: f, codes: c, utilities: u, costs: $0)
-                    }
-                }
-            }
-        }
+        policy.evaluate(scratch: &scratch)
     }
 
     func writeRoute(_ d: RouteDecision, scratch: RouteScratch, explain: Bool, into w: inout JSONWriter) {

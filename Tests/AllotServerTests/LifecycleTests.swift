@@ -224,6 +224,7 @@ struct LifecycleTests {
         try TestModel.write(to: dir + "/m.allot")
         let d = try Daemon(args: ["--model", dir + "/m.allot", "--max-connections", "2", "--idle-timeout", "1.5"],
                            dir: dir)
+        usleep(300_000)  // let the daemon retire the probe connection of waitUntilListening (it holds a slot)
         let a = try Client(path: d.socket)
         let b = try Client(path: d.socket)
         #expect(try a.call(#"{"op":"hello"}"#)["ok"] as? Bool == true)
