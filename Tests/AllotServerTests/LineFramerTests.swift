@@ -1,4 +1,5 @@
 import AllotServer
+import AllotPolicy
 import Testing
 
 /// The framer must give the same events however the input is chunked (swift-nio's ByteToMessageDecoderVerifier
@@ -175,20 +176,5 @@ struct LineFramerTests {
         #expect(first == .line(Array("first".utf8)[...]))
         #expect(framer.next() == .line(Array("second".utf8)[...]))
         #expect(framer.bufferedBytes == 0)
-    }
-}
-
-/// A tiny seeded generator (SplitMix64) so that random tests reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
