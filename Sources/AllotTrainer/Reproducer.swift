@@ -39,6 +39,13 @@ package struct Reproducer: Sendable {
 
     private func path(_ relative: String) -> String { root + "/" + relative }
 
+    /// The model `Models/default.allot` links to, as `Models/NAME.allot`.
+    static func defaultModel(root: String) -> String? {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/Models/default.allot")
+        else { return nil }
+        return "Models/" + (target as NSString).lastPathComponent
+    }
+
     /// The shipped models: `Models/*.allot`, sorted by name. Symbolic links (`default.allot` names one of the
     /// others) are not models of their own: rebuilding their target rebuilds them.
     package func models() throws -> [String] {
@@ -72,6 +79,14 @@ package struct Reproducer: Sendable {
             results.append((run, eval, model))
         }
         try settle("docs/results.md", Array(ReproduceResults.markdown(results).utf8), &outcome)
+        // The README's results table and plot, between its markers (skipped when it has none).
+        if let readme = try? String(contentsOfFile: path("README.md"), encoding: .utf8),
+            let id = results.first(where: { $0.model == Self.defaultModel(root: root) })?.run.recipe.id
+                ?? results.first?.run.recipe.id,
+            let updated = ReproduceResults.readme(readme, results, plotOf: id)
+        {
+            try settle("README.md", Array(updated.utf8), &outcome)
+        }
         return outcome
     }
 

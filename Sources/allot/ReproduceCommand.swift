@@ -26,6 +26,6 @@ struct Reproduce: ParsableCommand {
             for m in outcome.mismatches { print("MISMATCH \(m)") }
             throw ExitCode.failure
         }
-        if check { print("all committed models, cards, plots and docs/results.md match byte for byte") }
+        if check { print("all committed models, cards, plots, docs/results.md and the README results match byte for byte") }
     }
 }
