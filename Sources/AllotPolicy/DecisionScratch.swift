@@ -35,14 +35,11 @@ struct EvaluationScratch: Sendable {
 }
 
 extension Policy {
-    /// extract → bin → evaluate every head → choose, into `scratch` (made for this policy). Returns the action.
-    ///
-    /// `signals` aligned with `model.features.signals` (NaN = missing); `nil` reads `scratch.signals`, which the
-    /// caller fills (reset to NaN) per request.
-    public func decide(
-        text: UnsafeBufferPointer<UInt8>?, signals: UnsafeBufferPointer<Float>? = nil, lambda: Double,
-        mix: Double = 0, draw: Double = 1, scratch: inout DecisionScratch
-    ) -> Int {
+    /// extract → bin → evaluate every head into `scratch`, without choosing: what `decide` does before
+    /// `Policy.choose`, for callers that choose later (the sidecar chooses under its lock, at the current λ).
+    /// `signals` as in `decide` (`nil` reads `scratch.signals`).
+    public func predict(text: UnsafeBufferPointer<UInt8>?, signals: UnsafeBufferPointer<Float>? = nil,
+                        scratch: inout DecisionScratch) {
         if let signals {
             scratch.features.withUnsafeMutableBufferPointer { f in
                 extractor.extract(text: text, signals: signals, into: f)
@@ -53,6 +50,17 @@ extension Policy {
             }
         }
         evaluate(scratch: &scratch)
+    }
+
+    /// extract → bin → evaluate every head → choose, into `scratch` (made for this policy). Returns the action.
+    ///
+    /// `signals` aligned with `model.features.signals` (NaN = missing); `nil` reads `scratch.signals`, which the
+    /// caller fills (reset to NaN) per request.
+    public func decide(
+        text: UnsafeBufferPointer<UInt8>?, signals: UnsafeBufferPointer<Float>? = nil, lambda: Double,
+        mix: Double = 0, draw: Double = 1, scratch: inout DecisionScratch
+    ) -> Int {
+        predict(text: text, signals: signals, scratch: &scratch)
         return scratch.utilities.withUnsafeBufferPointer { u in
             scratch.costs.withUnsafeBufferPointer {
                 Policy.choose(utilities: u, costs: $0, lambda: lambda, mix: mix, draw: draw)

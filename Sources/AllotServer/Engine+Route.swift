@@ -68,21 +68,11 @@ extension Engine {
                 if case .number(let v)? = request.signals[name] { scratch.signals[i] = Float(v) }
             }
         }
-        var text = request.text
-        let extract = { (bytes: UnsafeBufferPointer<UInt8>?, scratch: inout DecisionScratch) in
-            let signals = scratch.signals
-            signals.withUnsafeBufferPointer { sig in
-                scratch.features.withUnsafeMutableBufferPointer { f in
-                    policy.extractor.extract(text: bytes, signals: sig, into: f)
-                }
-            }
-        }
-        if text != nil {
-            text!.withUTF8 { extract($0, &scratch) }
+        if var text = request.text {
+            text.withUTF8 { policy.predict(text: $0, scratch: &scratch) }
         } else {
-            extract(nil, &scratch)
+            policy.predict(text: nil, scratch: &scratch)
         }
-        policy.evaluate(scratch: &scratch)
     }
 
     func writeRoute(_ d: RouteDecision, scratch: RouteScratch, explain: Bool, into w: inout JSONWriter) {
