@@ -17,12 +17,7 @@ private final class Fixture: @unchecked Sendable {
     let engine: Engine
 
     init() {
-        let path = "/tmp/allot-fuzz-request-\(getpid()).allot"
-        let bytes = try! ModelWriter.encode(FuzzModel.file())
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        precondition(fd >= 0, "cannot write \(path)")
-        bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
-        close(fd)
+        let path = FuzzModel.writeTemporary(tag: "request")
         var config = ServerConfig()
         config.modelPath = path
         config.reportTTL = 1e9

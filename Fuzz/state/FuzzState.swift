@@ -13,12 +13,7 @@ private final class Fixture: @unchecked Sendable {
     let model: LoadedModel
 
     init() {
-        let path = "/tmp/allot-fuzz-state-\(getpid()).allot"
-        let bytes = try! ModelWriter.encode(FuzzModel.file())
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        precondition(fd >= 0, "cannot write \(path)")
-        bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
-        close(fd)
+        let path = FuzzModel.writeTemporary(tag: "state")
         var config = ServerConfig()
         config.modelPath = path
         config.mode = .window(requests: 16)  // small state files: a small window and few reservation slots

@@ -1,5 +1,6 @@
 import AllotModel
 import AllotPolicy
+import Glibc
 
 /// The fuzz targets' model: the same two-action, one-signal model as Tests/AllotServerTests/Support/TestModel.
 /// `small` (cost 1) predicts utility 0.5, or 0.9 when `probe_agree` > 0.5; `big` (cost 10) always 0.9.
@@ -24,5 +25,19 @@ public enum FuzzModel {
                 LambdaPoint(budget: 10, lambda: 0.001, mix: 0),
             ],
             card: #"{"recommended_budget": 5.5}"#)
+    }
+}
+
+extension FuzzModel {
+    /// Writes the model to `/tmp/allot-fuzz-TAG-PID.allot` for an `Engine` to load, and returns the path (the
+    /// caller unlinks it once loaded).
+    public static func writeTemporary(tag: String) -> String {
+        let path = "/tmp/allot-fuzz-\(tag)-\(getpid()).allot"
+        let bytes = try! ModelWriter.encode(file())
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        precondition(fd >= 0, "cannot write \(path)")
+        bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return path
     }
 }
