@@ -32,7 +32,7 @@ private func bytePath(_ fx: FeatureExtractor, _ text: String?, _ signals: [Float
 }
 
 /// Real prompts: the committed GSM8K fixture, and every table under Models/data when present.
-private func realPrompts() throws -> [String] {
+func realPrompts() throws -> [String] {
     let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     var files = [here.appendingPathComponent("Fixtures/gsm8k-test-50.jsonl")]
     let data = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Models/data")
