@@ -13,7 +13,8 @@
 ///
 /// With 1...256 features on an x86_64 CPU with SSSE3, trees of depth ≤ 8 skip both passes: they are laid out in
 /// blocks of 16 (`VectorLayout`) and a C kernel fetches the split codes of 16 trees per level with one `pshufb`
-/// per 16 features; deeper trees, other CPUs and wider models use the scalar loop. Integer sums wrap and commute,
+/// per 16 features (with AVX-512 VBMI: 64 trees per `vpermi2b` over up to 128 features, leaves by gathers); deeper
+/// trees, other CPUs and wider models use the scalar loop. Integer sums wrap and commute,
 /// so every path gives the same bits.
 public struct ModelEvaluator: Sendable {
     struct Group: Sendable {
@@ -47,17 +48,19 @@ public struct ModelEvaluator: Sendable {
         try self.init(model, kernel: nil)
     }
 
-    /// `kernel` nil picks the fastest this CPU and model allow; `.vector` where it cannot run falls back the same way.
+    /// `kernel` nil (or `.wide`) picks the fastest this CPU and model allow; `.vector` asks for the SSSE3 kernel
+    /// (the scalar loop where it cannot run).
     package init(_ model: AllotModelFile, kernel: Kernel?) throws(ModelFileError) {
         try ModelValidator.validate(model)
         let fits = VectorLayout.fits(featureCount: model.bins.featureCount)
         let kernel: Kernel = switch kernel {
-        case nil, .vector: Kernel.best(featureCount: model.bins.featureCount)
+        case nil, .wide: Kernel.best(featureCount: model.bins.featureCount)
+        case .vector: Kernel.vector(featureCount: model.bins.featureCount)
         case .portable: fits ? .portable : .scalar
         case .scalar: .scalar
         }
         self.kernel = kernel
-        var vector = VectorLayout(featureCount: model.bins.featureCount)
+        var vector = VectorLayout(featureCount: model.bins.featureCount, wide: kernel == .wide)
         let a = model.actions.count
         actionCount = a
         featureCount = model.bins.featureCount
@@ -137,6 +140,7 @@ public struct ModelEvaluator: Sendable {
         self.leaves = leaves
         self.bases = bases
         self.scales = scales
+        vector.finish()
         self.vector = vector
         self.bins = BinLayout(model.bins)
     }

@@ -3,12 +3,23 @@
 #if defined(__x86_64__)
 #include <emmintrin.h>
 #include <tmmintrin.h>
+#include <immintrin.h>
 #endif
 
 int allot_kernels_vector_available(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("ssse3");
+#else
+    return 0;
+#endif
+}
+
+int allot_kernels_wide_available(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vbmi");
 #else
     return 0;
 #endif
@@ -122,7 +133,54 @@ __attribute__((target("ssse3"))) void allot_trees_sum_vector(const uint8_t *code
     default: sum_groups(c, registers, groups, group_count, splits, leaves, sums); break;
     }
 }
+
+// 64 trees per level step: one VPERMI2B fetches each lane's split code from the 128-byte code table, one unsigned
+// compare gives the level's bits as a mask. The leaf loads stay scalar: gathers of int16 are no faster here.
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void
+allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_wide_group *groups, int group_count,
+                     const uint8_t *splits, const int16_t *leaves, int32_t *sums) {
+    uint8_t buf[128] __attribute__((aligned(64))) = {0};
+    memcpy(buf, codes, (size_t)(feature_count < 128 ? feature_count : 128));
+    const __m512i lo = _mm512_load_si512((const void *)buf);
+    const __m512i hi = _mm512_load_si512((const void *)(buf + 64));
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int g = 0; g < group_count; g++) {
+        const allot_wide_group gr = groups[g];
+        const uint8_t *s = splits + gr.split_offset;
+        const int16_t *lv = leaves + gr.leaf_offset;
+        const uint32_t depth = gr.depth;
+        __m512i acc = _mm512_setzero_si512();
+        for (uint32_t t0 = 0; t0 < gr.trees; t0 += 64) {
+            __m512i index = _mm512_setzero_si512();
+            for (uint32_t l = 0; l < depth; l++, s += 128) {
+                const __m512i v = _mm512_permutex2var_epi8(lo, _mm512_loadu_si512((const void *)s), hi);
+                const __mmask64 gt = _mm512_cmpgt_epu8_mask(v, _mm512_loadu_si512((const void *)(s + 64)));
+                index = _mm512_mask_add_epi8(index, gt, index, _mm512_set1_epi8((char)(1u << l)));  // bit l
+            }
+            // Leaves by gathers of 16: lane j's leaf is int16 number (j << depth) + index_j, read as the low half
+            // of a 32-bit load (the layout keeps one spare leaf at the end) and sign-extended.
+            const uint32_t n = gr.trees - t0 < 64 ? gr.trees - t0 : 64;
+            const int16_t *base = lv + ((size_t)t0 << depth);
+            for (uint32_t q = 0; q * 16 < n; q++) {
+                const __m512i ix = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(index, 0));
+                index = _mm512_alignr_epi64(index, index, 2);  // next 16 lanes into the low 128 bits
+                const __m512i tree = _mm512_add_epi32(iota, _mm512_set1_epi32((int)(q * 16)));
+                const __m512i at = _mm512_add_epi32(ix, _mm512_sll_epi32(tree, _mm_cvtsi32_si128((int)depth)));
+                const __mmask16 live = n - q * 16 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - q * 16)) - 1);
+                const __m512i raw = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live, at, base, 2);
+                acc = _mm512_add_epi32(acc, _mm512_srai_epi32(_mm512_slli_epi32(raw, 16), 16));
+            }
+        }
+        const uint32_t sum = (uint32_t)_mm512_reduce_add_epi32(acc);
+        sums[gr.slot] = (int32_t)((uint32_t)sums[gr.slot] + sum);
+    }
+}
 #else
+void allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_wide_group *groups, int group_count,
+                          const uint8_t *splits, const int16_t *leaves, int32_t *sums) {
+    (void)codes; (void)feature_count; (void)groups; (void)group_count; (void)splits; (void)leaves; (void)sums;
+}
+
 void allot_trees_sum_vector(const uint8_t *codes, int feature_count, int registers,
                             const allot_vector_group *groups, int group_count, const uint8_t *splits,
                             const int16_t *leaves, int32_t *sums) {

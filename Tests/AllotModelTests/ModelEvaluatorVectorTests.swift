@@ -7,10 +7,10 @@ import Glibc
 import Darwin
 #endif
 
-/// The vector tree kernel (SSSE3 `pshufb`, 16 trees per block) and its portable C twin must give exactly the
+/// The vector tree kernels (SSSE3 `pshufb`, 16 trees per block; AVX-512 VBMI, 64) and the portable C twin must give exactly the
 /// scalar evaluator's and `Head.predict`'s floats, for every depth, feature count and bin code.
 @Suite struct ModelEvaluatorVectorTests {
-    static let kernels: [ModelEvaluator.Kernel] = [.scalar, .portable, .vector]
+    static let kernels: [ModelEvaluator.Kernel] = [.scalar, .portable, .vector, .wide]
 
     /// Heads with many trees (so blocks are full and padded), depths 1...10 mixed, thresholds over the whole
     /// byte and leaves over the whole int16 range (so the Int32 sums wrap).
@@ -107,7 +107,11 @@ import Darwin
         let wide = try ModelEvaluator(Self.model(seed: 1, features: 257))
         #expect(wide.kernel == .scalar)
         #if arch(x86_64)
-        #expect(narrow.kernel == .vector, "every x86_64 CPU this runs on has SSSE3")
+        #expect(narrow.kernel == (ModelEvaluator.Kernel.wideAvailable ? .wide : .vector),
+                "every x86_64 CPU this runs on has SSSE3")
+        #expect(try ModelEvaluator(Self.model(seed: 1, features: 61), kernel: .vector).kernel == .vector)
+        // Over 128 features the wide kernel's two-register table cannot hold the codes.
+        #expect(try ModelEvaluator(Self.model(seed: 1, features: 129)).kernel == .vector)
         #else
         #expect(narrow.kernel == .scalar)
         #endif

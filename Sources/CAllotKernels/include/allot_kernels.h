@@ -37,6 +37,26 @@ void allot_trees_sum_portable(const uint8_t *codes, int feature_count, int regis
                               const allot_vector_group *groups, int group_count, const uint8_t *splits,
                               const int16_t *leaves, int32_t *sums);
 
+/// Whether this CPU can run the wide kernel (AVX-512 BW and VBMI on x86_64); 0 elsewhere.
+int allot_kernels_wide_available(void);
+/// Features the wide kernel can read: two 64-byte registers, indexed by one `vpermi2b`.
+#define ALLOT_KERNELS_WIDE_MAX_FEATURES 128
+/// A run of trees of one head slot, all of depth `depth`, for the wide kernel: 64 trees per wide block.
+///
+/// Each wide block stores, per level (level 0 first), 64 split-feature indices then 64 thresholds (unbiased):
+/// 128 bytes per level. Leaves are shared with the 16-tree layout: tree `t` of the run has its 2^depth int16
+/// leaves at `leaf_offset + (t << depth)`. Lanes past `trees` in the last wide block are padding and not read.
+typedef struct {
+    uint32_t slot;
+    uint32_t depth;
+    uint32_t trees;
+    uint32_t split_offset;  // bytes into `splits`
+    uint32_t leaf_offset;   // int16s into `leaves`
+} allot_wide_group;
+/// The same sums as `allot_trees_sum_vector`, 64 trees per level step with AVX-512 VBMI: `codes` holds
+/// `feature_count` (1...128) bin codes. Requires `allot_kernels_wide_available()`.
+void allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_wide_group *groups, int group_count,
+                          const uint8_t *splits, const int16_t *leaves, int32_t *sums);
 /// Bin codes of `feature_count` values (FeatureBins.codes): 0 for NaN, else `1 + #{i : edge_i < x}`. Feature f's
 /// strictly increasing edges are `edges[offsets[f] ..< offsets[f + 1]]`, padded with +inf to a multiple of 4.
 void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
