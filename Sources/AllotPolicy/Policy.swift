@@ -76,7 +76,6 @@ public struct Policy: Sendable {
         precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
         precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
         evaluator.codes(features, into: codes)
-        let n = actionCount
         scratch.out.withUnsafeMutableBufferPointer { heads in
             evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads, scratch: &scratch.evaluator)
             finish(heads: UnsafeBufferPointer(heads), utilities: utilities, costs: costs)

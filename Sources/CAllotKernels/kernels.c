@@ -191,8 +191,48 @@ void allot_trees_sum_vector(const uint8_t *codes, int feature_count, int registe
 // Bin codes: code = 0 for NaN, else 1 + #{i : edges[i] < x} (FeatureBins.code). Each feature's edges are padded
 // with +inf to a multiple of 4 (never below any x), so short lists are counted four at a time with no branch
 // (same count as a binary search over strictly increasing edges); long lists use a binary search.
+#if defined(__x86_64__)
+// Sixteen edges per compare, the tail by a masked load (masked-off lanes are not read), any edge count: the same
+// count as below, in a quarter of the steps.
+__attribute__((target("avx512f"))) static void bin_codes_wide(const float *values, int feature_count,
+                                                              const float *edges, const uint32_t *offsets,
+                                                              uint8_t *codes) {
+    for (int f = 0; f < feature_count; f++) {
+        const float x = values[f];
+        if (x != x) {
+            codes[f] = 0;
+            continue;
+        }
+        const float *e = edges + offsets[f];
+        const uint32_t n = offsets[f + 1] - offsets[f];
+        const __m512 vx = _mm512_set1_ps(x);
+        uint32_t count = 0;
+        for (uint32_t i = 0; i < n; i += 16) {
+            const __mmask16 live = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+            const __m512 v = _mm512_maskz_loadu_ps(live, e + i);
+            count += (uint32_t)__builtin_popcount(_mm512_mask_cmp_ps_mask(live, v, vx, _CMP_LT_OQ));
+        }
+        codes[f] = (uint8_t)(count + 1);
+    }
+}
+#endif
+
 void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
                      uint8_t *codes) {
+#if defined(__x86_64__)
+    // -1: not yet asked. Relaxed atomics: every thread computes the same answer.
+    static int wide = -1;
+    int w = __atomic_load_n(&wide, __ATOMIC_RELAXED);
+    if (w < 0) {
+        __builtin_cpu_init();
+        w = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&wide, w, __ATOMIC_RELAXED);
+    }
+    if (w) {
+        bin_codes_wide(values, feature_count, edges, offsets, codes);
+        return;
+    }
+#endif
     for (int f = 0; f < feature_count; f++) {
         const float x = values[f];
         if (x != x) {
