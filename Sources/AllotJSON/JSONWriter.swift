@@ -70,7 +70,8 @@ public struct JSONWriter: Sendable {
             if value == 0 && value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
             appendInteger(Int64(value))
         } else {
-            bytes.append(contentsOf: value.description.utf8)
+            var text = value.description
+            text.withUTF8 { bytes.append(contentsOf: $0) }  // a contiguous copy; `.utf8` appends byte by byte
         }
         needsComma = true
     }
@@ -132,7 +133,11 @@ public struct JSONWriter: Sendable {
 
     mutating func appendInteger(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
+        appendDigits(value.magnitude)
+    }
+
+    mutating func appendDigits(_ value: UInt64) {
+        var magnitude = value
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of UInt64.max
         withUnsafeMutableBytes(of: &digits) { buffer in
             var position = buffer.count
