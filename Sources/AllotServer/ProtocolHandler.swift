@@ -61,7 +61,7 @@ struct ProtocolHandler {
                 w.endObject()
             case "route":
                 let route = try RouteRequest(request)
-                let decision = try engine.route(route, scratch: &scratch)
+                let decision = engine.route(route, scratch: &scratch)
                 begin(id, into: &w)
                 engine.writeRoute(decision, scratch: scratch, explain: route.explain, into: &w)
                 w.endObject()
