@@ -74,9 +74,9 @@ extension Engine {
     /// lock, the choice at the current λ, the reservation, and the shadow's view. `refresh(&s)` must have run.
     func decide(text: UnsafeBufferPointer<UInt8>?, scratch s: inout RouteScratch) -> RouteDecision {
         let model = s.model!
-        model.policy.predict(text: text, scratch: &s.decision!)
+        model.predict(text: text, scratch: &s.decision!)
         let shadowModel = s.shadowModel
-        if let shadowModel { shadowModel.policy.predict(text: text, scratch: &s.shadow!) }
+        if let shadowModel { shadowModel.predict(text: text, scratch: &s.shadow!) }
         let now = Sys.wallClock()
         return state.withLock { m in
             // A reload may have swapped the model since we evaluated: decide on what we evaluated, and account it

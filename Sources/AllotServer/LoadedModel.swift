@@ -82,6 +82,12 @@ final class LoadedModel: Sendable {
         return LoadedModel(path: path, file: file, header: header, policy: policy, signer: signer)
     }
 
+    /// `policy.predict`, called here so `policy` is used in place (a call through `model.policy` from outside
+    /// copied the whole `Policy`, ~1,400 instructions a route).
+    func predict(text: UnsafeBufferPointer<UInt8>?, scratch: inout DecisionScratch) {
+        policy.predict(text: text, scratch: &scratch)
+    }
+
     static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
