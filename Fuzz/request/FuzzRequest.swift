@@ -5,7 +5,10 @@
 // Input: byte 0 picks the chunking of the rest (whole, byte by byte, or pseudo-random chunks); the rest is the
 // byte stream a peer sends. Oracles, besides "no crash, trap, leak or hang" under ASan:
 // - the framer yields the same events whatever the chunking;
-// - every event gets exactly one reply line, and every reply is a JSON object with a boolean "ok".
+// - every event gets exactly one reply line, and every reply is a JSON object with a boolean "ok";
+// - the route fast path answers exactly as the generic path: every line also goes to a second engine (same model
+//   and seed, so both stay in lockstep) through a handler with the fast path off, and the replies must be equal
+//   byte for byte (except `stats`, whose uptime differs).
 import AllotJSON
 import AllotModel
 import AllotPolicy
@@ -15,6 +18,8 @@ import Glibc
 
 private final class Fixture: @unchecked Sendable {
     let engine: Engine
+    /// The generic path's twin of `engine`.
+    let generic: Engine
 
     init() {
         let path = FuzzModel.writeTemporary(tag: "request")
@@ -22,8 +27,14 @@ private final class Fixture: @unchecked Sendable {
         config.modelPath = path
         config.reportTTL = 1e9
         engine = try! Engine(config: config, log: Log(minimum: .error), now: 1_700_000_000)
+        generic = try! Engine(config: config, log: Log(minimum: .error), now: 1_700_000_000)
         unlink(path)
     }
+}
+
+private func isStats(_ line: ArraySlice<UInt8>) -> Bool {
+    guard case .object(let r)? = line.withUnsafeBytes({ try? JSONParser.parse($0, maxDepth: 8) }) else { return false }
+    return r["op"] == .string("stats")
 }
 
 private let fixture = Fixture()
@@ -66,12 +77,25 @@ public func fuzzRequest(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         precondition(whole == events, "framing depends on chunking")
     }
     var handler = ProtocolHandler(engine: fixture.engine, access: .user)
+    var generic = ProtocolHandler(engine: fixture.generic, access: .user)
+    generic.fastPath = false
     var writer = JSONWriter()
+    var genericWriter = JSONWriter()
     for event in events {
+        let start = writer.bytes.count
+        genericWriter.reset()
         switch event {
-        case .line(let line): line.withUnsafeBytes { handler.handle(line: $0, into: &writer) }
-        case .tooLarge: handler.handleTooLarge(into: &writer)
+        case .line(let line):
+            line.withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+            line.withUnsafeBytes { generic.handle(line: $0, into: &genericWriter) }
+            if isStats(line) { continue }
+        case .tooLarge:
+            handler.handleTooLarge(into: &writer)
+            generic.handleTooLarge(into: &genericWriter)
         }
+        precondition(writer.bytes[start...].elementsEqual(genericWriter.bytes),
+                     "fast path reply differs: \(String(decoding: writer.bytes[start...], as: UTF8.self)) vs "
+                         + String(decoding: genericWriter.bytes, as: UTF8.self))
     }
     var replies = 0
     var lineStart = 0

@@ -1,11 +1,22 @@
 extension JSONParser.Reader {
     /// Parses the string starting at the opening quote at `index`; leaves `index` after the closing quote.
-    ///
-    /// Bytes are validated in place, eight at a time while they are plain ASCII. A string without escapes (the
-    /// common case) becomes a `String` with one copy; with escapes, the unescaped runs and decoded escapes are
-    /// gathered in `scratch` first.
     mutating func parseString() throws(JSONError) -> String {
+        if let raw = try scanString() {
+            return String(decoding: UnsafeBufferPointer(start: base + raw.lowerBound, count: raw.count), as: UTF8.self)
+        }
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// Validates the string starting at the opening quote at `index` and leaves `index` after the closing quote.
+    /// Returns where its bytes are in the input when it has no escapes (the common case: no copy); else nil, with
+    /// the unescaped bytes in `scratch`. `parseString` and `JSONCursor` share it, so both read a string alike.
+    ///
+    /// Bytes are validated in place, eight at a time while they are plain ASCII. With escapes, the unescaped runs
+    /// and decoded escapes are gathered in `scratch`.
+    @inline(__always)
+    mutating func scanString() throws(JSONError) -> Range<Int>? {
         index += 1
+        let start = index
         var runStart = index
         var escaped = false
         while true {
@@ -18,11 +29,10 @@ extension JSONParser.Reader {
             guard index < end else { throw JSONError(.unexpectedEnd, "unterminated string", at: index) }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
-                let run = UnsafeBufferPointer(start: base + runStart, count: index - runStart)
                 index += 1
-                if !escaped { return String(decoding: run, as: UTF8.self) }
-                scratch.append(contentsOf: run)
-                return String(decoding: scratch, as: UTF8.self)
+                if !escaped { return start..<(index - 1) }
+                scratch.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - 1 - runStart))
+                return nil
             } else if byte == UInt8(ascii: "\\") {
                 if !escaped {
                     escaped = true

@@ -39,3 +39,33 @@ extension JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSONWriter {
+    /// Writes `utf8` (valid UTF-8, e.g. a string `JSONCursor` read) as a JSON string, escaped as `string(_:)` does.
+    public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        separate()
+        appendQuoted(utf8: utf8)
+        needsComma = true
+    }
+
+    /// Writes the decimal digits of `value` as a JSON string (`"42"`), as `string(String(value))` would, without
+    /// making the `String`.
+    public mutating func string(decimal value: UInt64) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        appendDigits(value)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// A member name given as a literal that needs no escaping (no '"', '\\' or control character), copied as is:
+    /// for the constant keys of hot replies, without `key(_:)`'s per-byte escape check.
+    public mutating func key(literal name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+}

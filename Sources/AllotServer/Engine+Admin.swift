@@ -171,6 +171,7 @@ extension Engine {
                 m.model = next
                 m.pacer.adopt(policy: next.policy, keepLambda: sameActions)
                 m.lastReload = r
+                generation.add(1, ordering: .releasing)
             }
             log(.info, "reload", ["ok": "true", "reason": reason, "model": next.file.info.id,
                                   "version": String(next.file.info.version), "sha256": next.sha256,
@@ -188,14 +189,20 @@ extension Engine {
     func setShadow(path: String?) -> ReloadResult {
         let now = Sys.wallClock()
         guard let path else {
-            state.withLock { $0.shadow = nil }
+            state.withLock {
+                $0.shadow = nil
+                generation.add(1, ordering: .releasing)
+            }
             log(.info, "shadow", ["ok": "true", "stopped": "true"])
             return ReloadResult(ok: true, message: "shadow stopped", at: now)
         }
         do throws(ServerError) {
             let shadow = try Shadow(model: LoadedModel.load(path: path, trustedKeys: trustedKeys), config: config,
                                     budget: budget, now: now)
-            state.withLock { $0.shadow = shadow }
+            state.withLock {
+                $0.shadow = shadow
+                generation.add(1, ordering: .releasing)
+            }
             log(.info, "shadow", ["ok": "true", "path": path, "model": shadow.model.file.info.id])
             return ReloadResult(ok: true, message: "shadowing \(shadow.model.file.info.id) v\(shadow.model.file.info.version)", at: now)
         } catch {

@@ -3,8 +3,11 @@ import AllotModel
 import AllotPolicy
 
 /// Per-connection buffers for routing, rebuilt only when the live model changes, so a route allocates nothing
-/// for features, bin codes or predictions.
+/// for features, bin codes or predictions; and the models they were built for, re-read only when
+/// `Engine.generation` moves, so a route takes the engine's lock once (to choose and reserve).
 struct RouteScratch {
+    /// `Engine.generation` when `model` and `shadowModel` were read; `.max` before the first route.
+    var generation = UInt64.max
     var model: LoadedModel?
     var decision: DecisionScratch?
     var shadowModel: LoadedModel?
@@ -21,69 +24,89 @@ struct RouteDecision {
 }
 
 extension Engine {
-    func route(_ request: RouteRequest, scratch s: inout RouteScratch) throws(ServerError) -> RouteDecision {
-        let (model, shadowModel) = state.withLock { ($0.model, $0.shadow?.model) }
+    /// Points `s` at the live model (and the shadow's, if any), rebuilding its buffers for a new one. Reads the
+    /// models under the lock only when a reload or shadow change has bumped `generation` since the last time.
+    /// A swap right after this check is harmless: `decide` accounts only routes made on the model still live.
+    func refresh(_ s: inout RouteScratch) {
+        guard s.generation != generation.load(ordering: .acquiring) else { return }
+        let (model, shadowModel, current) = state.withLock {
+            ($0.model, $0.shadow?.model, generation.load(ordering: .relaxed))
+        }
         if s.model !== model {
             s.model = model
             s.decision = DecisionScratch(policy: model.policy)
         }
-        Engine.evaluate(model, request, into: &s.decision!)
         if let shadowModel {
             if s.shadowModel !== shadowModel {
                 s.shadowModel = shadowModel
                 s.shadow = DecisionScratch(policy: shadowModel.policy)
             }
-            Engine.evaluate(shadowModel, request, into: &s.shadow!)
+        } else {
+            s.shadowModel = nil
+            s.shadow = nil
         }
+        s.generation = current
+    }
+
+    /// The generic path: a route request parsed into `JSONValue`s.
+    func route(_ request: RouteRequest, scratch s: inout RouteScratch) -> RouteDecision {
+        refresh(&s)
+        Engine.setSignals(request.signals, names: s.model!.file.features.signals, into: &s.decision!.signals)
+        if let shadowModel = s.shadowModel {
+            Engine.setSignals(request.signals, names: shadowModel.file.features.signals, into: &s.shadow!.signals)
+        }
+        if var text = request.text {
+            return text.withUTF8 { decide(text: $0, scratch: &s) }
+        }
+        return decide(text: nil, scratch: &s)
+    }
+
+    /// Each of the model's signals from the request by name (NaN when absent); unknown names are ignored.
+    static func setSignals(_ signals: [String: JSONValue], names: [String], into slots: inout [Float]) {
+        for i in slots.indices { slots[i] = .nan }
+        guard !signals.isEmpty else { return }
+        for (i, name) in names.enumerated() {
+            if case .number(let v)? = signals[name] { slots[i] = Float(v) }
+        }
+    }
+
+    /// Features and every head on `text` and the signals already in the scratch (outside the lock), then, under the
+    /// lock, the choice at the current λ, the reservation, and the shadow's view. `refresh(&s)` must have run.
+    func decide(text: UnsafeBufferPointer<UInt8>?, scratch s: inout RouteScratch) -> RouteDecision {
+        let model = s.model!
+        model.predict(text: text, scratch: &s.decision!)
+        let shadowModel = s.shadowModel
+        if let shadowModel { shadowModel.predict(text: text, scratch: &s.shadow!) }
         let now = Sys.wallClock()
-        let scratch = s.decision!
-        let shadowScratch = s.shadow
         return state.withLock { m in
             // A reload may have swapped the model since we evaluated: decide on what we evaluated, and account it
             // only when the action set is still the one the pacer counts.
             let lambda = m.pacer.lambda
             let draw = m.rng.nextUnit()
-            let action = scratch.utilities.withUnsafeBufferPointer { u in
-                scratch.costs.withUnsafeBufferPointer {
+            let action = s.decision!.utilities.withUnsafeBufferPointer { u in
+                s.decision!.costs.withUnsafeBufferPointer {
                     Policy.choose(utilities: u, costs: $0, lambda: lambda, mix: m.pacer.mix, draw: draw)
                 }
             }
-            let cost = scratch.costs[action]
+            let cost = s.decision!.costs[action]
             let ticket = m.pacer.reserve(action: m.model === model ? action : -1, estimate: cost, at: now)
-            if let shadowScratch, m.shadow?.model === shadowModel {
-                m.shadow?.observe(scratch: shadowScratch, liveAction: model.file.actions[action].name,
-                                  draw: draw, at: now)
+            if let shadowModel, m.shadow?.model === shadowModel {
+                m.shadow?.observe(scratch: s.shadow!, liveAction: model.file.actions[action].name, draw: draw,
+                                  at: now)
             }
             return RouteDecision(model: model, action: action, cost: cost, lambda: lambda, ticket: ticket)
-        }
-    }
-
-    /// Features and every head, outside the lock.
-    static func evaluate(_ model: LoadedModel, _ request: RouteRequest, into scratch: inout DecisionScratch) {
-        let policy = model.policy
-        for i in scratch.signals.indices { scratch.signals[i] = .nan }
-        if !request.signals.isEmpty {
-            let names = policy.model.features.signals
-            for (i, name) in names.enumerated() {
-                if case .number(let v)? = request.signals[name] { scratch.signals[i] = Float(v) }
-            }
-        }
-        if var text = request.text {
-            text.withUTF8 { policy.predict(text: $0, scratch: &scratch) }
-        } else {
-            policy.predict(text: nil, scratch: &scratch)
         }
     }
 
     func writeRoute(_ d: RouteDecision, scratch: RouteScratch, explain: Bool, into w: inout JSONWriter) {
         let actions = d.model.file.actions
         w.rawMembers(d.model.routeMembers[d.action])
-        w.key("cost")
+        w.key(literal: "cost")
         w.number(d.cost)
-        w.key("lambda")
+        w.key(literal: "lambda")
         w.number(d.lambda)
-        w.key("ticket")
-        w.string(d.ticket.description)
+        w.key(literal: "ticket")
+        w.string(decimal: d.ticket.rawValue)
         guard explain, let s = scratch.decision else { return }
         w.key("explain")
         w.beginArray()

@@ -5,12 +5,12 @@ import Synchronization
 
 /// The daemon's shared state and the operations the protocol exposes. One lock guards the mutable part; the
 /// expensive work of a route (features, every tree) runs outside it on an immutable model snapshot, so the lock
-/// is held for a few hundred nanoseconds: choose, reserve, count.
-final class Engine: Sendable {
+/// is taken once per route and held for a few hundred nanoseconds: choose, reserve, count.
+package final class Engine: Sendable {
     static let protocolVersion = 1
     static let softwareVersion = "0.1.0"
 
-    enum Access: Sendable { case none, user, admin }
+    package enum Access: Sendable { case none, user, admin }
 
     struct ReloadResult: Sendable {
         var ok: Bool
@@ -40,8 +40,11 @@ final class Engine: Sendable {
     let budget: Double
     let state: Locked<Mutable>
     let connections = Atomic<Int>(0)
+    /// Bumped under the lock whenever `model` or `shadow` is replaced, so a connection can keep using the models
+    /// it cached without taking the lock to read them (`Engine.refresh`).
+    let generation = Atomic<UInt64>(0)
 
-    init(config: ServerConfig, log: Log, now: Double) throws(ServerError) {
+    package init(config: ServerConfig, log: Log, now: Double) throws(ServerError) {
         self.config = config
         self.log = log
         self.startedAt = Sys.monotonic()

@@ -103,12 +103,9 @@ package struct LineFramer: Sendable {
 
     func firstNewline(from position: Int) -> Int? {
         buffer.withUnsafeBufferPointer { bytes in
-            var index = position
-            while index < bytes.count {
-                if bytes[index] == UInt8(ascii: "\n") { return index }
-                index += 1
-            }
-            return nil
+            guard position < bytes.count else { return nil }
+            return Sys.firstIndex(of: UInt8(ascii: "\n"), in: UnsafeBufferPointer(rebasing: bytes[position...]))
+                .map { position + $0 }
         }
     }
 }

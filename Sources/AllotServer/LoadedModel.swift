@@ -20,6 +20,10 @@ final class LoadedModel: Sendable {
     let signer: String?
     /// Per action, the constant part of a route reply (`"action":…,"params":…`), rendered once.
     let routeMembers: [[UInt8]]
+    /// The signal names as bytes, for the route fast path to match request keys without making `String`s. Nil
+    /// when one is not ASCII: `String` equality is canonical equivalence (`"\u{212A}" == "K"`), which comparing
+    /// bytes would not reproduce, so such models take the generic path.
+    let signalBytes: [[UInt8]]?
 
     private init(path: String, file: AllotModelFile, header: ModelHeader, policy: Policy, signer: String?) {
         self.path = path
@@ -38,6 +42,8 @@ final class LoadedModel: Sendable {
                 w.value(params[a])
             }
         }
+        let names = file.features.signals.map { Array($0.utf8) }
+        signalBytes = names.allSatisfy { $0.allSatisfy { $0 < 0x80 } } ? names : nil
         if case .object(let card)? = try? JSONParser.parse(file.card),
             case .number(let b)? = card["recommended_budget"], b.isFinite, b > 0
         {
@@ -74,6 +80,12 @@ final class LoadedModel: Sendable {
             throw ServerError(.model, "\(path): \(error)")
         }
         return LoadedModel(path: path, file: file, header: header, policy: policy, signer: signer)
+    }
+
+    /// `policy.predict`, called here so `policy` is used in place (a call through `model.policy` from outside
+    /// copied the whole `Policy`, ~1,400 instructions a route).
+    func predict(text: UnsafeBufferPointer<UInt8>?, scratch: inout DecisionScratch) {
+        policy.predict(text: text, scratch: &scratch)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -2,28 +2,42 @@ import AllotJSON
 
 /// Turns one request line into one reply line (docs/protocol.md). Known failures become structured errors
 /// with stable codes; the connection always stays open.
-struct ProtocolHandler {
-    static let maxLineBytes = 64 * 1024
+///
+/// A plain route request takes the fast path (`ProtocolHandler+FastRoute.swift`); every other line, and any
+/// route the fast path does not fully recognise, goes through `JSONParser` and `respond`, the generic path.
+package struct ProtocolHandler {
+    package static let maxLineBytes = 64 * 1024
     /// Requests are flat objects; a small bound keeps any input from exhausting the parser's stack.
     static let maxDepth = 8
 
     let engine: Engine
     let access: Engine.Access
     var scratch = RouteScratch()
+    /// The fast path's reusable buffers: the unescaped `text` and a string `id`.
+    var text: [UInt8] = []
+    var id: [UInt8] = []
+    /// Off only to compare both paths' replies (the differential test, the request fuzz target).
+    package var fastPath = true
+    /// Routes answered by the fast path, so those comparisons can tell that it ran.
+    package private(set) var fastRoutes = 0
 
-    init(engine: Engine, access: Engine.Access) {
+    package init(engine: Engine, access: Engine.Access) {
         self.engine = engine
         self.access = access
     }
 
     /// Appends the reply to `line`, terminated by a newline.
-    mutating func handle(line: UnsafeRawBufferPointer, into w: inout JSONWriter) {
-        respond(line, into: &w)
+    package mutating func handle(line: UnsafeRawBufferPointer, into w: inout JSONWriter) {
+        if fastPath, respondFast(line, into: &w) {
+            fastRoutes &+= 1
+        } else {
+            respond(line, into: &w)
+        }
         w.endLine()
     }
 
     /// Appends the reply to a line that was over the size limit and has been skipped.
-    func handleTooLarge(into w: inout JSONWriter) {
+    package func handleTooLarge(into w: inout JSONWriter) {
         reject(.tooLarge, "line longer than \(ProtocolHandler.maxLineBytes) bytes was skipped", into: &w)
         w.endLine()
     }
@@ -61,7 +75,7 @@ struct ProtocolHandler {
                 w.endObject()
             case "route":
                 let route = try RouteRequest(request)
-                let decision = try engine.route(route, scratch: &scratch)
+                let decision = engine.route(route, scratch: &scratch)
                 begin(id, into: &w)
                 engine.writeRoute(decision, scratch: scratch, explain: route.explain, into: &w)
                 w.endObject()

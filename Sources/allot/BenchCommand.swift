@@ -1,13 +1,15 @@
 import AllotJSON
 import AllotModel
 import AllotPolicy
+import AllotServer
 import ArgumentParser
 import Foundation
 
 /// `allot bench-decision`: the cost of one route decision in process, without the socket. Per request:
 /// features from a GSM8K prompt and a signal, every head, the λ choice, and the budget update (`Pacer.reserve`
-/// then `settle`). Also the same decision wrapped in what the daemon adds per line (JSON parse of the request,
-/// reply written with `JSONWriter`), and the time to load and verify each model. Run it in release mode; times
+/// then `settle`). Also a whole request line through the daemon's own handler (`ProtocolHandler` on an `Engine`
+/// serving the model: parse, decision, lock, reservation, reply; everything but the socket), and the time to
+/// load and verify each model. Run it in release mode; times
 /// are the thread's CPU time, so preemption by other processes does not count.
 ///
 /// Models: the default model (`Models/default.allot`) when present, and a synthetic 5-action x 200-tree x
@@ -28,6 +30,8 @@ struct BenchDecision: ParsableCommand {
     @Option(help: "Requests per repetition.") var requests = 20000
     @Option(help: "Save the synthetic model (signed with a fixed test key) here.") var writeSynthetic: String?
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Time lines with allotd's route fast path off (the generic JSONParser path), for comparison.")
+    var genericPath = false
 
     func run() throws {
         let pool = try BenchPrompts.load(path: prompts, minChars: minChars)
@@ -73,7 +77,9 @@ struct BenchDecision: ParsableCommand {
         let budget = policy.model.lambdaTable.isEmpty
             ? policy.model.actions.map(\.meanCost).sorted()[policy.actionCount / 2]
             : policy.model.lambdaTable[policy.model.lambdaTable.count / 2].budget
-        var harness = try DecisionHarness(policy: policy, budget: budget, pool: pool)
+        var harness = try DecisionHarness(policy: policy, path: path, budget: budget, pool: pool)
+        harness.handler.fastPath = !genericPath
+        try harness.checkLines()
         var decide: [Double] = []
         var wire: [Double] = []
         for _ in 0..<reps {
@@ -181,7 +187,7 @@ struct BenchDecisionResult {
           load + verify   \(String(format: "%.3f", loadMs)) ms (median of 30)
           decision        \(String(format: "%.0f", decideNs)) ns per request (median; best \
         \(String(format: "%.0f", decideMinNs))): features + heads + choice + reserve/settle
-          line            \(String(format: "%.0f", lineNs)) ns per request: JSON parse + decision + reply
+          line            \(String(format: "%.0f", lineNs)) ns per request: allotd's handler: parse + decision + reply
           actions         \(actionShares.map { String(format: "%.2f", $0) }.joined(separator: " "))
         """
     }
@@ -197,11 +203,13 @@ struct DecisionHarness {
     let texts: [[UInt8]]
     let signals: [[Float]]
     let lines: [[UInt8]]
-    let params: [JSONValue]
+    /// `allotd`'s request handler on an engine serving the same model file (no signature check: load is timed
+    /// apart), with the same budget.
+    var handler: ProtocolHandler
     var writer = JSONWriter()
     var counts: [Int]
 
-    init(policy: Policy, budget: Double, pool: [BenchPrompt]) throws {
+    init(policy: Policy, path: String, budget: Double, pool: [BenchPrompt]) throws {
         self.policy = policy
         scratch = DecisionScratch(policy: policy)
         pacer = try Pacer(config: PacerConfig(budget: .window(meanCost: budget, requests: 1000)), policy: policy, at: 0)
@@ -220,7 +228,11 @@ struct DecisionHarness {
             w.endObject()
             return w.bytes
         }
-        params = policy.model.actions.map { (try? JSONParser.parse($0.params)) ?? .object([:]) }
+        var config = ServerConfig()
+        config.modelPath = path
+        config.budget = budget
+        handler = ProtocolHandler(engine: try Engine(config: config, log: Log(minimum: .error), now: Sys.wallClock()),
+                                  access: .user)
         counts = [Int](repeating: 0, count: policy.actionCount)
     }
 
@@ -250,39 +262,25 @@ struct DecisionHarness {
         return (BenchStats.cpuNow() - t0) / Double(n)
     }
 
-    /// What the daemon does per route line besides the socket: parse, validate fields, decide, reserve, reply.
+    /// What `allotd` does per route line besides the socket and framing: `ProtocolHandler.handle`, i.e. parse
+    /// (the route fast path for these lines), decide, reserve under the engine's lock, write the reply.
     mutating func timeLines(_ n: Int) -> Double {
-        let names = policy.model.features.signals
         let t0 = BenchStats.cpuNow()
         for i in 0..<n {
-            guard case .object(let request)? = try? JSONParser.parse(lines[i % lines.count], maxDepth: 8),
-                  case .string(var text)? = request["text"] else { continue }
-            var sig: [String: Double] = [:]
-            if case .object(let s)? = request["signals"] {
-                for (k, v) in s { if case .number(let d) = v { sig[k] = d } }
-            }
-            for j in scratch.signals.indices { scratch.signals[j] = .nan }
-            for (j, name) in names.enumerated() { if let v = sig[name] { scratch.signals[j] = Float(v) } }
-            let lambda = pacer.lambda
-            let draw = rng.nextUnit()
-            let action = text.withUTF8 { policy.decide(text: $0, lambda: lambda, mix: pacer.mix, draw: draw,
-                                                       scratch: &scratch) }
-            let cost = scratch.costs[action]
-            let ticket = pacer.reserve(action: action, estimate: cost, at: now)
-            now += 0.001
             writer.reset()
-            writer.beginObject()
-            if let id = request["id"] { writer.key("id"); writer.value(id) }
-            writer.key("ok"); writer.bool(true)
-            writer.key("action"); writer.string(policy.model.actions[action].name)
-            writer.key("params"); writer.value(params[action])
-            writer.key("cost"); writer.number(cost)
-            writer.key("lambda"); writer.number(lambda)
-            writer.key("ticket"); writer.string(ticket.description)
-            writer.endObject()
-            writer.endLine()
-            counts[action] += writer.bytes.isEmpty ? 1 : 0  // keeps the reply live; it is never empty
+            lines[i % lines.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
         }
         return (BenchStats.cpuNow() - t0) / Double(n)
+    }
+
+    /// Every line once through the handler (untimed), so a line the daemon would refuse cannot pass for a fast one.
+    mutating func checkLines() throws {
+        for line in lines {
+            writer.reset()
+            line.withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+            guard case .object(let reply) = try JSONParser.parse(writer.bytes), reply["ok"] == .bool(true) else {
+                throw ValidationError("allotd's handler refused a bench line: \(writer.text)")
+            }
+        }
     }
 }

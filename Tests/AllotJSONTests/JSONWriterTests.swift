@@ -45,6 +45,22 @@ struct JSONWriterTests {
         }
     }
 
+    /// Non-integral numbers are `description`'s text, gathered without a `String` (`DigitSink`).
+    @Test func numbersMatchDescription() {
+        var rng = SplitMix64(seed: 41)
+        var writer = JSONWriter()
+        for i in 0..<40_000 {
+            let value = i % 2 == 0 ? Double(bitPattern: rng.next()) : Double(rng.next() >> 11) * 0x1p-53
+            guard value.isFinite, !(value.magnitude <= 9_007_199_254_740_992 && value == value.rounded()) else { continue }
+            writer.reset()
+            writer.beginArray()
+            writer.number(value)
+            writer.number(value)
+            writer.endArray()
+            #expect(writer.text == "[\(value.description),\(value.description)]")
+        }
+    }
+
     @Test func integers() {
         var writer = JSONWriter()
         writer.beginArray()

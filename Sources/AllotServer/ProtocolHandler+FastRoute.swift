@@ -1,0 +1,159 @@
+import AllotJSON
+
+/// The route fast path: one pass over a request line that is a plain route, with no `JSONValue`, dictionary or
+/// `String` (the generic path spends ~17,000 instructions per GSM8K route on those; this, ~4,000, a third of it
+/// unescaping the prompt).
+///
+/// It answers only a line that is one JSON object whose members are among `op`, `id`, `text`, `signals` and
+/// `explain`, each at most once, keys without escapes, `"op":"route"` (no escapes), `id` a string of at most 256
+/// bytes or a finite number, `text` a string or null, `signals` null or an object of finite numbers with ASCII
+/// keys without escapes, `explain` a boolean or null, and `text` or `signals` present. Everything it reads goes
+/// through `JSONCursor`, i.e. `JSONParser`'s own code, so such a line means the same to both paths, and the reply
+/// is written by the same code. Anything else, valid or not, returns false having written nothing, and the
+/// generic path answers it: every error reply stays the generic path's (Tests/AllotServerTests/FastRouteTests
+/// and Fuzz/request compare both paths byte for byte).
+extension ProtocolHandler {
+    /// Which member a key names, as a bit of the set seen so far.
+    enum Member: UInt8 {
+        case op = 1, id = 2, text = 4, signals = 8, explain = 16
+
+        init?(_ key: UnsafeBufferPointer<UInt8>) {
+            switch key.count {
+            case 2 where Member.equal(key, "op"): self = .op
+            case 2 where Member.equal(key, "id"): self = .id
+            case 4 where Member.equal(key, "text"): self = .text
+            case 7 where Member.equal(key, "signals"): self = .signals
+            case 7 where Member.equal(key, "explain"): self = .explain
+            default: return nil
+            }
+        }
+
+        static func equal(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+            guard key.count == name.utf8CodeUnitCount else { return false }
+            for i in 0..<key.count where key[i] != name.utf8Start[i] { return false }
+            return true
+        }
+    }
+
+    /// Answers `line` if it is a plain route (see above); else returns false having written nothing.
+    mutating func respondFast(_ line: UnsafeRawBufferPointer, into w: inout JSONWriter) -> Bool {
+        guard var c = JSONCursor(line) else { return false }
+        c.skipWhitespace()
+        guard c.take(UInt8(ascii: "{")) else { return false }
+        engine.refresh(&scratch)
+        guard let names = scratch.model!.signalBytes else { return false }
+        var shadowNames: [[UInt8]] = []
+        if let shadowModel = scratch.shadowModel {
+            guard let n = shadowModel.signalBytes else { return false }
+            shadowNames = n
+        }
+        for i in scratch.decision!.signals.indices { scratch.decision!.signals[i] = .nan }
+        if !shadowNames.isEmpty { for i in scratch.shadow!.signals.indices { scratch.shadow!.signals[i] = .nan } }
+
+        var seen: UInt8 = 0
+        var idNumber: Double?
+        var hasText = false
+        var explain = false
+        c.skipWhitespace()
+        while true {
+            guard let key = c.plainString(), let member = Member(key), seen & member.rawValue == 0 else { return false }
+            seen |= member.rawValue
+            c.skipWhitespace()
+            guard c.take(UInt8(ascii: ":")) else { return false }
+            c.skipWhitespace()
+            switch member {
+            case .op:
+                guard let op = c.plainString(), Member.equal(op, "route") else { return false }
+            case .id:
+                if c.peek == UInt8(ascii: "\"") {
+                    guard c.string(into: &id), id.count <= 256 else { return false }
+                } else {
+                    guard let d = c.number(), d.isFinite else { return false }
+                    idNumber = d
+                }
+            case .text:
+                if c.peek == UInt8(ascii: "\"") {
+                    guard c.string(into: &text) else { return false }
+                    hasText = true
+                } else {
+                    guard c.take(literal: "null") else { return false }
+                }
+            case .signals:
+                guard c.take(literal: "null") || readSignals(&c, names, shadowNames) else { return false }
+            case .explain:
+                if c.take(literal: "true") {
+                    explain = true
+                } else {
+                    guard c.take(literal: "false") || c.take(literal: "null") else { return false }
+                }
+            }
+            c.skipWhitespace()
+            if c.take(UInt8(ascii: "}")) { break }
+            guard c.take(UInt8(ascii: ",")) else { return false }
+            c.skipWhitespace()
+        }
+        c.skipWhitespace()
+        guard c.isAtEnd, seen & Member.op.rawValue != 0,
+            hasText || seen & Member.signals.rawValue != 0
+        else { return false }
+
+        let decision: RouteDecision
+        if hasText {
+            let bytes = text
+            decision = bytes.withUnsafeBufferPointer { engine.decide(text: $0, scratch: &scratch) }
+        } else {
+            decision = engine.decide(text: nil, scratch: &scratch)
+        }
+        w.beginObject()
+        if seen & Member.id.rawValue != 0 {
+            w.key(literal: "id")
+            if let idNumber {
+                w.number(idNumber)
+            } else {
+                id.withUnsafeBufferPointer { w.string(utf8: $0) }
+            }
+        }
+        w.key(literal: "ok")
+        w.bool(true)
+        engine.writeRoute(decision, scratch: scratch, explain: explain, into: &w)
+        w.endObject()
+        return true
+    }
+
+    /// `{` name `:` number, ... `}` into the signal slots of the live (and shadow) scratch: the last of duplicate
+    /// names wins and unknown names are ignored, as in the generic path. False for anything but finite numbers
+    /// under ASCII names without escapes.
+    private mutating func readSignals(_ c: inout JSONCursor, _ names: [[UInt8]], _ shadowNames: [[UInt8]]) -> Bool {
+        guard c.take(UInt8(ascii: "{")) else { return false }
+        c.skipWhitespace()
+        if c.take(UInt8(ascii: "}")) { return true }
+        while true {
+            guard let name = c.plainString(), ProtocolHandler.isASCII(name) else { return false }
+            c.skipWhitespace()
+            guard c.take(UInt8(ascii: ":")) else { return false }
+            c.skipWhitespace()
+            guard let v = c.number(), v.isFinite else { return false }
+            for (i, n) in names.enumerated() where ProtocolHandler.equal(name, n) {
+                scratch.decision!.signals[i] = Float(v)
+            }
+            for (i, n) in shadowNames.enumerated() where ProtocolHandler.equal(name, n) {
+                scratch.shadow!.signals[i] = Float(v)
+            }
+            c.skipWhitespace()
+            if c.take(UInt8(ascii: "}")) { return true }
+            guard c.take(UInt8(ascii: ",")) else { return false }
+            c.skipWhitespace()
+        }
+    }
+
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for b in bytes where b >= 0x80 { return false }
+        return true
+    }
+
+    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in 0..<a.count where a[i] != b[i] { return false }
+        return true
+    }
+}
