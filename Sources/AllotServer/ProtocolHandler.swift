@@ -212,10 +212,15 @@ struct RouteRequest {
         signals = [:]
         if let s = r["signals"], !s.isNull {
             guard case .object(let obj) = s else { throw ServerError(.badRequest, "\"signals\" must be an object") }
+            // A dictionary's order differs from one instance to the next (its seed mixes in the storage), so of
+            // several bad signals the error names the first by UTF-8 bytes: the same line gets the same reply.
+            var bad: String?
             for (name, v) in obj {
-                guard case .number(let d) = v, d.isFinite else {
-                    throw ServerError(.badRequest, "signal \"\(ProtocolHandler.clip(name))\" must be a finite number")
-                }
+                if case .number(let d) = v, d.isFinite { continue }
+                if bad.map({ name.utf8.lexicographicallyPrecedes($0.utf8) }) ?? true { bad = name }
+            }
+            if let bad {
+                throw ServerError(.badRequest, "signal \"\(ProtocolHandler.clip(bad))\" must be a finite number")
             }
             signals = obj
         }

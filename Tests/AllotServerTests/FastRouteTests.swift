@@ -251,3 +251,21 @@ struct FastRouteTests {
         #expect(pair.fast.fastRoutes == 3)
     }
 }
+
+extension FastRouteTests {
+    /// Found by the request fuzz target: with two bad signals the generic path named whichever its dictionary
+    /// yielded first, and two dictionaries with the same keys iterate in different orders. Now the first by bytes.
+    @Test func severalBadSignalsGiveOneReply() throws {
+        let dir = Daemon.tempDir()
+        try Self.writeModel(signals: ["probe_agree"], to: dir + "/m.allot")
+        var pair = try Pair(model: dir + "/m.allot")
+        var names = ["proCCCCCCCCCCCCC", ":scket*:13.5}CCCCC", ":sree", "b", "a", "Z", "é", "probe_agree"]
+        var rng = SplitMix64(seed: 9)
+        for _ in 0..<30 {
+            names.shuffle(using: &rng)
+            let members = names.map { #""\#($0)":"x""# }.joined(separator: ",")
+            let reply = pair.check(Array(#"{"op":"route","text":"q","signals":{\#(members)}}"#.utf8))
+            #expect(reply.contains(#"signal \":scket*:13.5}CCCCC\" must be a finite number"#), "\(reply)")
+        }
+    }
+}
