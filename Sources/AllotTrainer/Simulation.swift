@@ -56,8 +56,19 @@ public struct Simulation: Sendable {
         self.columns = columns
     }
 
-    /// Runs the stream once and measures it.
-    public func run(_ o: Options) throws -> SimulationResult {
+    /// One request of a traced run: its position, table row, chosen action and actual cost, and the pacer's λ and
+    /// window mean cost (reservations at their estimate) after it was routed and any due reports settled.
+    public struct TracePoint: Sendable {
+        public var request: Int
+        public var row: Int
+        public var action: Int
+        public var cost: Double
+        public var lambda: Double
+        public var windowMeanCost: Double
+    }
+
+    /// Runs the stream once and measures it; `trace` sees every request (for `allot simulate --trace`).
+    public func run(_ o: Options, trace: ((TracePoint) -> Void)? = nil) throws -> SimulationResult {
         guard o.budget.isFinite, o.budget > 0 else { throw SimulationError("budget must be positive") }
         guard o.window >= 1, o.passes >= 1, o.reportDelay >= 0 else { throw SimulationError("bad options") }
         var order: [Int] = []
@@ -97,6 +108,10 @@ public struct Simulation: Sendable {
             while queue.count - head > o.reportDelay {
                 pacer.settle(queue[head].0, cost: queue[head].1, at: now)
                 head += 1
+            }
+            if let trace {
+                trace(TracePoint(request: k, row: i, action: a, cost: actual, lambda: pacer.lambda,
+                                 windowMeanCost: pacer.stats(at: now).windowMeanCost))
             }
             cost.append(actual)
             acc.append(row.acc[columns[a]])

@@ -30,6 +30,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "Pacer gain-scheduling cap (1: off).") var maxBoost: Double?
     @Option(help: "Replays of the table, each freshly shuffled.") var passes = 1
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Write one tab-separated line per request (request, row, action, cost, lambda, window deviation).")
+    var trace: String?
 
     func validate() throws {
         guard Simulation.Shift(rawValue: shift) != nil else { throw ValidationError("unknown --shift \(shift)") }
@@ -56,7 +58,16 @@ struct Simulate: ParsableCommand {
         o.gain = gain
         o.maxBoost = maxBoost
         o.passes = passes
-        let r = try sim.run(o)
+        var lines = "request\trow\taction\tcost\tlambda\twindow_deviation\n"
+        let r = try sim.run(o, trace: trace == nil ? nil : { p in
+            lines += "\(p.request)\t\(p.row)\t\(m.actions[p.action].name)\t\(p.cost)\t\(p.lambda)\t"
+                + String(format: "%.5f", p.windowMeanCost / budget - 1) + "\n"
+        })
+        if let trace {
+            do { try lines.write(toFile: trace, atomically: true, encoding: .utf8) } catch {
+                throw ValidationError("cannot write \(trace): \(error.localizedDescription)")
+            }
+        }
         if json {
             print(r.jsonText())
             return
