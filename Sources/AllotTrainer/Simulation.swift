@@ -28,6 +28,8 @@ public struct Simulation: Sendable {
         public var gain: Double?
         /// Pacer gain-scheduling cap (nil: `PacerConfig`'s default; 1 turns scheduling off).
         public var maxBoost: Double?
+        /// Pacer momentum μ (nil: `PacerConfig`'s default; 0 turns it off).
+        public var momentum: Double?
         /// Replays of the table (each a fresh seeded shuffle of the same order rule) for longer streams.
         public var passes: Int = 1
         /// Relative band for the window and recovery figures.
@@ -78,6 +80,7 @@ public struct Simulation: Sendable {
         config.maxOutstanding = Swift.min(PacerConfig.maxReservations, Swift.max(4096, 2 * o.reportDelay + 2))
         if let g = o.gain { config.gain = g }
         if let b = o.maxBoost { config.maxBoost = b }
+        if let m = o.momentum { config.momentum = m }
         var pacer = try Pacer(config: config, policy: policy, at: 0)
         let initialLambda = pacer.lambda
         let predictions = self.predictions()
