@@ -30,6 +30,8 @@ public struct Simulation: Sendable {
         public var maxBoost: Double?
         /// Pacer momentum μ (nil: `PacerConfig`'s default; 0 turns it off).
         public var momentum: Double?
+        /// Requests the momentum's moving average spans (nil: `PacerConfig`'s default).
+        public var momentumHorizon: Double?
         /// Replays of the table (each a fresh seeded shuffle of the same order rule) for longer streams.
         public var passes: Int = 1
         /// Relative band for the window and recovery figures.
@@ -81,6 +83,7 @@ public struct Simulation: Sendable {
         if let g = o.gain { config.gain = g }
         if let b = o.maxBoost { config.maxBoost = b }
         if let m = o.momentum { config.momentum = m }
+        if let h = o.momentumHorizon { config.momentumHorizon = h }
         var pacer = try Pacer(config: config, policy: policy, at: 0)
         let initialLambda = pacer.lambda
         let predictions = self.predictions()

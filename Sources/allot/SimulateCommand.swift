@@ -30,6 +30,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Pacer gain-scheduling cap (1: off).") var maxBoost: Double?
     @Option(help: "Pacer momentum (change of log lambda per request per unit of the recent mean error; 0: off).")
     var momentum: Double?
+    @Option(help: "Requests the pacer's momentum averages over.") var momentumHorizon: Double?
     @Option(help: "Replays of the table, each freshly shuffled.") var passes = 1
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Write one tab-separated line per request (request, row, action, cost, lambda, window deviation).")
@@ -60,6 +61,7 @@ struct Simulate: ParsableCommand {
         o.gain = gain
         o.maxBoost = maxBoost
         o.momentum = momentum
+        o.momentumHorizon = momentumHorizon
         o.passes = passes
         var lines = "request\trow\taction\tcost\tlambda\twindow_deviation\n"
         let r = try sim.run(o, trace: trace == nil ? nil : { p in
