@@ -11,11 +11,17 @@ public struct PacerConfig: Sendable, Equatable {
     public var budget: Budget
     /// η: change of `log λ` per unit of relative cost error `(c − B)/B` of one request.
     public var gain: Double
-    /// Gain scheduling: the gain is multiplied by `min(maxBoost, 1 + (w / boostScale)²)`, where `w` is the
-    /// window's relative deviation from the budget, so λ stays calm while the window is on budget and moves fast
-    /// when it drifts (after a shift). `maxBoost = 1` turns it off.
+    /// Gain scheduling: both terms of the update are multiplied by `min(maxBoost, 1 + (w / boostScale)²)`, where
+    /// `w` is the window's relative deviation from the budget. `maxBoost = 1` (the default) turns it off: the
+    /// momentum term does its job better (docs/pacing.md, "Tuning").
     public var boostScale: Double
     public var maxBoost: Double
+    /// μ: change of `log λ` per request per unit of `m`, the moving average of the per-request relative error
+    /// over about `momentumHorizon` requests. A persistent error (a shift, a flat stretch of the cost curve) moves
+    /// λ at rate `η + μ`, the per-request noise only at `η`. 0 turns it off.
+    public var momentum: Double
+    /// Requests the moving average `m` spans (its weight is `1 / momentumHorizon`).
+    public var momentumHorizon: Double
     /// Largest change of `log λ` per event; a larger correction is carried over to later events, not lost.
     public var maxStep: Double
     /// A single request counts at most `maxCostFactor · B` (bounds the influence of one absurd report).
@@ -35,8 +41,8 @@ public struct PacerConfig: Sendable, Equatable {
     public static let rateBuckets = 64
 
     public init(
-        budget: Budget, gain: Double = 0.08, boostScale: Double = 0.03, maxBoost: Double = 4, maxStep: Double = 0.25,
-        maxCostFactor: Double = 100,
+        budget: Budget, gain: Double = 0.08, boostScale: Double = 0.03, maxBoost: Double = 1, maxStep: Double = 0.25,
+        maxCostFactor: Double = 100, momentum: Double = 0.2, momentumHorizon: Double = 30,
         reservationTTL: Double = 60, maxOutstanding: Int = 4096, expectedRequestRate: Double? = nil
     ) {
         self.budget = budget
@@ -45,6 +51,8 @@ public struct PacerConfig: Sendable, Equatable {
         self.maxBoost = maxBoost
         self.maxStep = maxStep
         self.maxCostFactor = maxCostFactor
+        self.momentum = momentum
+        self.momentumHorizon = momentumHorizon
         self.reservationTTL = reservationTTL
         self.maxOutstanding = maxOutstanding
         self.expectedRequestRate = expectedRequestRate
@@ -65,6 +73,10 @@ public struct PacerConfig: Sendable, Equatable {
         guard maxBoost.isFinite, maxBoost >= 1, maxBoost <= 100 else { throw bad("maxBoost must be in [1, 100]") }
         guard maxStep.isFinite, maxStep > 0, maxStep <= 10 else { throw bad("maxStep must be in (0, 10]") }
         guard maxCostFactor.isFinite, maxCostFactor >= 1 else { throw bad("maxCostFactor must be >= 1") }
+        guard momentum.isFinite, momentum >= 0, momentum <= 10 else { throw bad("momentum must be in [0, 10]") }
+        guard momentumHorizon.isFinite, momentumHorizon >= 1, momentumHorizon <= Double(Self.maxWindow) else {
+            throw bad("momentumHorizon must be in [1, \(Self.maxWindow)] requests")
+        }
         guard reservationTTL.isFinite, reservationTTL > 0 else { throw bad("reservation TTL must be positive") }
         guard maxOutstanding >= 1, maxOutstanding <= Self.maxReservations else {
             throw bad("maxOutstanding must be 1...\(Self.maxReservations)")

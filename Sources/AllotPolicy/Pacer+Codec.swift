@@ -1,7 +1,9 @@
 extension Pacer {
     /// Magic of a state file: "ALPS" (Allot pacer state).
     static let magic: [UInt8] = [0x41, 0x4C, 0x50, 0x53]
-    static let stateVersion: UInt16 = 1
+    /// Version 2 added the momentum settings and its moving average; version 1 files still load (as a pacer
+    /// without momentum, which is what wrote them).
+    static let stateVersion: UInt16 = 2
 
     /// The whole state (settings, λ, window, reservations, counters) as bytes:
     /// `"ALPS" | version u16 | payload length u32 | payload | FNV-1a 64 of everything before it`, little-endian.
@@ -19,14 +21,14 @@ extension Pacer {
         }
         for v in [
             config.gain, config.boostScale, config.maxBoost, config.maxStep, config.maxCostFactor,
-            config.reservationTTL,
+            config.reservationTTL, config.momentum, config.momentumHorizon,
         ] {
             w.f64(v)
         }
         w.count(config.maxOutstanding)
         w.u8(config.expectedRequestRate == nil ? 0 : 1)
         w.f64(config.expectedRequestRate ?? 0)
-        for v in [x, xMin, xMax, carry, warmX, warmMix, start, lastNow, lastAccrual] { w.f64(v) }
+        for v in [x, xMin, xMax, carry, warmX, warmMix, start, lastNow, lastAccrual, recent] { w.f64(v) }
         w.u64(nextTicket)
         w.u64(oldest)
         for v in [routes, reports, expired, evicted, duplicates, unknown] { w.u64(v) }
@@ -62,14 +64,16 @@ extension Pacer {
         return out.bytes
     }
 
-    /// Restores a state written by `encode`. Anything corrupt, truncated, of another version, or inconsistent is
-    /// rejected with `.badState`: a state file is never trusted.
+    /// Restores a state written by `encode` (this version or version 1). Anything corrupt, truncated, of another
+    /// version, or inconsistent is rejected with `.badState`: a state file is never trusted.
     public init(decoding bytes: [UInt8]) throws(PolicyError) {
         func bad(_ m: String, _ at: Int? = nil) -> PolicyError { PolicyError(.badState, m, offset: at) }
         guard bytes.count >= 18, Array(bytes[0..<4]) == Self.magic else { throw bad("not a pacer state file") }
         var h = ByteReader(bytes, from: 4)
         let version = try h.u16()
-        guard version == Self.stateVersion else { throw bad("state version \(version) is unknown", 4) }
+        guard version == 1 || version == Self.stateVersion else {
+            throw bad("state version \(version) is unknown", 4)
+        }
         let length = Int(try h.u32())
         guard length == bytes.count - 18 else { throw bad("state length \(length) does not match the file", 6) }
         var sumReader = ByteReader(bytes, from: bytes.count - 8)
@@ -95,6 +99,12 @@ extension Pacer {
         config.maxStep = try r.finite()
         config.maxCostFactor = try r.finite()
         config.reservationTTL = try r.finite()
+        if version >= 2 {
+            config.momentum = try r.finite()
+            config.momentumHorizon = try r.finite()
+        } else {
+            config.momentum = 0
+        }
         config.maxOutstanding = try r.count(max: PacerConfig.maxReservations)
         let hasRate = try r.u8()
         let rate = try r.finite()
@@ -102,7 +112,8 @@ extension Pacer {
         try config.validate()
 
         var f: [Double] = []
-        for _ in 0..<9 { f.append(try r.finite()) }
+        for _ in 0..<(version >= 2 ? 10 : 9) { f.append(try r.finite()) }
+        let recent = version >= 2 ? f[9] : 0
         let nextTicket = try r.u64()
         let oldest = try r.u64()
         var counters: [UInt64] = []
@@ -112,12 +123,13 @@ extension Pacer {
         for _ in 0..<actions { perAction.append(try r.u64()) }
         guard f[1] < f[2], f[0] >= f[1], f[0] <= f[2], f[5] >= 0, f[5] <= 1, nextTicket >= 1, oldest >= 1,
             oldest <= nextTicket,
-            actions >= 1
+            actions >= 1, recent >= -1, recent <= config.maxCostFactor
         else { throw bad("inconsistent controller state") }
 
         try self.init(config: config, lambdaTable: [], actionCount: actions, at: f[6])
         (x, xMin, xMax, carry, warmX, warmMix, start, lastNow, lastAccrual) =
             (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8])
+        self.recent = recent
         self.nextTicket = nextTicket
         self.oldest = oldest
         (routes, reports, expired, evicted, duplicates, unknown) =

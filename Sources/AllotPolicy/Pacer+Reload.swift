@@ -16,6 +16,7 @@ extension Pacer {
             warmX = x
             warmMix = warm.mix
             carry = 0
+            recent = 0
         }
         if perAction.count != policy.actionCount {
             perAction = [UInt64](repeating: 0, count: policy.actionCount)
@@ -60,6 +61,7 @@ extension Pacer {
         if config.budget == self.config.budget {
             p.x = Swift.max(p.xMin, Swift.min(p.xMax, x))
             p.carry = carry
+            p.recent = Swift.max(-1, Swift.min(config.maxCostFactor, recent))
         }
         (p.routes, p.reports, p.expired, p.evicted, p.duplicates, p.unknown) =
             (routes, reports, expired, evicted, duplicates, unknown)

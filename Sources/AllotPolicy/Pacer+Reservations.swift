@@ -33,7 +33,8 @@ extension Pacer {
         outstanding += 1
         routes &+= 1
         if action >= 0 && action < perAction.count { perAction[action] &+= 1 }
-        step(error, at: t)
+        noteError(error, correction: false)
+        step(error, drift: config.momentum * recent, at: t)
         return Ticket(ticket)
     }
 
@@ -71,6 +72,7 @@ extension Pacer {
         slots[i].state = .settled
         outstanding -= 1
         reports &+= 1
+        noteError(delta / b, correction: true)
         step(delta / b, at: t)
         return .settled
     }

@@ -3,17 +3,22 @@ import AllotModel
 /// The online price controller: holds a budget by adapting λ from realized spend. A pure state machine: every call
 /// takes the time `now` (seconds, non-decreasing; an earlier time is treated as the latest seen).
 ///
-/// Update rule (exponentiated dual ascent; `docs/pacing.md` has the argument). With `x = log λ`, per-request budget
-/// `B` (window budgets; `R / r̂` for rate budgets at the observed request rate `r̂`) and each spend event `c`:
+/// Update rule (exponentiated dual ascent with momentum; `docs/pacing.md` has the argument). With `x = log λ`,
+/// per-request budget `B` (window budgets; `R / r̂` for rate budgets at the observed request rate `r̂`) and each
+/// spend event `c`:
 ///
-///     x ← clamp(x + η_t · e, log λ_min, log λ_max)
-///     e = (c − B)/B at reserve,  e = (actual − estimate)/B at settle,  η_t = η · min(maxBoost, 1 + (w/boostScale)²)
+///     x ← clamp(x + η · e + μ · m, log λ_min, log λ_max)      (the μ·m term at reserve only)
+///     e = (c − B)/B at reserve,  e = (actual − estimate)/B at settle,  m ← m + (e − m)/h at reserve, + e/h at settle
 ///
-/// (`w`: the window's relative deviation from the budget; rate budgets use `e = (c − R·Δt)/B`). Summing with a
-/// constant gain, `x_T − x_0 = η · (S_T − B·T)/B` while λ stays inside its range: the whole-stream mean-cost
-/// error is `(x_T − x_0)/(η·T)` and a window of `n` requests is off by `(x_end − x_start)/(η·n)`, so bounding how
-/// far λ moves bounds every window's error. One event moves `x` by at most `maxStep` (the rest is carried, not
-/// lost) and one request counts at most `maxCostFactor · B`.
+/// (`m`: moving average of the per-request error over about `h = momentumHorizon` requests; rate budgets use
+/// `e = (c − R·Δt)/B`; optional gain scheduling multiplies both terms by `min(maxBoost, 1 + (w/boostScale)²)`,
+/// `w` the window's relative deviation). Summing while λ stays inside its range (gain scheduling off),
+/// `x_T − x_0 = (η + μ)·(S_T − B·T)/B − μ·(h − 1)·(m_T − m_0) − (μ/h)·Σ(settle corrections)`: the whole-stream
+/// mean-cost error is about `(x_T − x_0 + μ(h−1)(m_T − m_0)) / ((η + μ)·T)`, so bounding how far λ moves bounds
+/// the error of the stream and, the same way, of every window. Persistent errors move λ at rate `η + μ`,
+/// per-request noise mostly at `η` (the average damps it by `1/h`).
+/// One event moves `x` by at most `maxStep` (the rest is carried, not lost) and one request counts at most
+/// `maxCostFactor · B`.
 public struct Pacer: Sendable {
     public internal(set) var config: PacerConfig
     var x: Double
@@ -21,6 +26,8 @@ public struct Pacer: Sendable {
     var xMax: Double
     /// Correction accepted but not yet applied because of `maxStep`.
     var carry: Double = 0
+    /// `m`: moving average of the per-request relative error (the momentum term's input).
+    var recent: Double = 0
     /// λ and mixing probability of the warm start; `mix` applies while λ has not moved from it.
     var warmX: Double
     var warmMix: Double
@@ -125,13 +132,17 @@ public struct Pacer: Sendable {
         return lastNow
     }
 
-    /// Applies one relative error `e` to `x`, at most `maxStep` at a time, with anti-windup at the range ends.
-    mutating func step(_ e: Double, at t: Double) {
-        guard e.isFinite else { return }
+    /// Applies one relative error `e` (and, at a reserve, the momentum `drift = μ·m`) to `x`, at most `maxStep`
+    /// at a time, with anti-windup at the range ends.
+    mutating func step(_ e: Double, drift: Double = 0, at t: Double) {
+        guard e.isFinite, drift.isFinite else { return }
         let span = xMax - xMin
-        let w = windowDeviation(at: t) / config.boostScale
-        let gain = config.gain * Swift.min(config.maxBoost, 1 + w * w)
-        carry = Swift.max(-span, Swift.min(span, carry + gain * e))
+        var boost = 1.0
+        if config.maxBoost > 1 {
+            let w = windowDeviation(at: t) / config.boostScale
+            boost = Swift.min(config.maxBoost, 1 + w * w)
+        }
+        carry = Swift.max(-span, Swift.min(span, carry + boost * (config.gain * e + drift)))
         let s = Swift.max(-config.maxStep, Swift.min(config.maxStep, carry))
         carry -= s
         let next = x + s
@@ -144,6 +155,16 @@ public struct Pacer: Sendable {
         } else {
             x = next
         }
+    }
+
+    /// Folds one request's relative error `e` into `m` (a settle's correction `e` is added to it undecayed: it
+    /// belongs to a request already averaged). A request counts at most 100% under budget, so an idle stretch of a
+    /// rate budget (`e` far below −1) cannot drive the momentum; `m` stays within `[−1, maxCostFactor]`.
+    mutating func noteError(_ e: Double, correction: Bool) {
+        guard e.isFinite else { return }
+        let a = 1 / config.momentumHorizon
+        let next = correction ? recent + a * e : recent + a * (Swift.max(-1, e) - recent)
+        recent = Swift.max(-1, Swift.min(config.maxCostFactor, next))
     }
 
     func clampCost(_ c: Double, budget b: Double) -> Double {

@@ -28,6 +28,10 @@ public struct Simulation: Sendable {
         public var gain: Double?
         /// Pacer gain-scheduling cap (nil: `PacerConfig`'s default; 1 turns scheduling off).
         public var maxBoost: Double?
+        /// Pacer momentum μ (nil: `PacerConfig`'s default; 0 turns it off).
+        public var momentum: Double?
+        /// Requests the momentum's moving average spans (nil: `PacerConfig`'s default).
+        public var momentumHorizon: Double?
         /// Replays of the table (each a fresh seeded shuffle of the same order rule) for longer streams.
         public var passes: Int = 1
         /// Relative band for the window and recovery figures.
@@ -56,8 +60,19 @@ public struct Simulation: Sendable {
         self.columns = columns
     }
 
-    /// Runs the stream once and measures it.
-    public func run(_ o: Options) throws -> SimulationResult {
+    /// One request of a traced run: its position, table row, chosen action and actual cost, and the pacer's λ and
+    /// window mean cost (reservations at their estimate) after it was routed and any due reports settled.
+    public struct TracePoint: Sendable {
+        public var request: Int
+        public var row: Int
+        public var action: Int
+        public var cost: Double
+        public var lambda: Double
+        public var windowMeanCost: Double
+    }
+
+    /// Runs the stream once and measures it; `trace` sees every request (for `allot simulate --trace`).
+    public func run(_ o: Options, trace: ((TracePoint) -> Void)? = nil) throws -> SimulationResult {
         guard o.budget.isFinite, o.budget > 0 else { throw SimulationError("budget must be positive") }
         guard o.window >= 1, o.passes >= 1, o.reportDelay >= 0 else { throw SimulationError("bad options") }
         var order: [Int] = []
@@ -67,6 +82,8 @@ public struct Simulation: Sendable {
         config.maxOutstanding = Swift.min(PacerConfig.maxReservations, Swift.max(4096, 2 * o.reportDelay + 2))
         if let g = o.gain { config.gain = g }
         if let b = o.maxBoost { config.maxBoost = b }
+        if let m = o.momentum { config.momentum = m }
+        if let h = o.momentumHorizon { config.momentumHorizon = h }
         var pacer = try Pacer(config: config, policy: policy, at: 0)
         let initialLambda = pacer.lambda
         let predictions = self.predictions()
@@ -97,6 +114,10 @@ public struct Simulation: Sendable {
             while queue.count - head > o.reportDelay {
                 pacer.settle(queue[head].0, cost: queue[head].1, at: now)
                 head += 1
+            }
+            if let trace {
+                trace(TracePoint(request: k, row: i, action: a, cost: actual, lambda: pacer.lambda,
+                                 windowMeanCost: pacer.stats(at: now).windowMeanCost))
             }
             cost.append(actual)
             acc.append(row.acc[columns[a]])

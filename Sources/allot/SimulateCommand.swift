@@ -28,8 +28,13 @@ struct Simulate: ParsableCommand {
     @Option(help: "Reports arrive this many requests after their route.") var reportDelay = 0
     @Option(help: "Pacer gain (change of log lambda per unit of relative cost error).") var gain: Double?
     @Option(help: "Pacer gain-scheduling cap (1: off).") var maxBoost: Double?
+    @Option(help: "Pacer momentum (change of log lambda per request per unit of the recent mean error; 0: off).")
+    var momentum: Double?
+    @Option(help: "Requests the pacer's momentum averages over.") var momentumHorizon: Double?
     @Option(help: "Replays of the table, each freshly shuffled.") var passes = 1
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Write one tab-separated line per request (request, row, action, cost, lambda, window deviation).")
+    var trace: String?
 
     func validate() throws {
         guard Simulation.Shift(rawValue: shift) != nil else { throw ValidationError("unknown --shift \(shift)") }
@@ -55,8 +60,19 @@ struct Simulate: ParsableCommand {
         o.reportDelay = reportDelay
         o.gain = gain
         o.maxBoost = maxBoost
+        o.momentum = momentum
+        o.momentumHorizon = momentumHorizon
         o.passes = passes
-        let r = try sim.run(o)
+        var lines = "request\trow\taction\tcost\tlambda\twindow_deviation\n"
+        let r = try sim.run(o, trace: trace == nil ? nil : { p in
+            lines += "\(p.request)\t\(p.row)\t\(m.actions[p.action].name)\t\(p.cost)\t\(p.lambda)\t"
+                + String(format: "%.5f", p.windowMeanCost / budget - 1) + "\n"
+        })
+        if let trace {
+            do { try lines.write(toFile: trace, atomically: true, encoding: .utf8) } catch {
+                throw ValidationError("cannot write \(trace): \(error.localizedDescription)")
+            }
+        }
         if json {
             print(r.jsonText())
             return

@@ -71,15 +71,17 @@ func corruptStatesAreRejected(budget: Budget) throws {
     #expect(throws: PolicyError.self) {
         try Pacer(decoding: (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
     }
-    var v2 = bytes
-    v2[4] = 2
-    #expect(throws: PolicyError.self) { try Pacer(decoding: v2) }
+    for version: UInt8 in [0, 3] {
+        var other = bytes
+        other[4] = version
+        #expect(throws: PolicyError.self) { try Pacer(decoding: other) }
+    }
 }
 
 @Test func aValidChecksumOverInconsistentContentIsStillRejected() throws {
     var bytes = try busyPacer(.window(meanCost: 4, requests: 300)).encode()
-    // Set λ (the first f64 after the 4+2+4 header, 57 bytes of settings) to NaN and re-seal the checksum.
-    let at = 10 + 1 + 16 + 48 + 4 + 1 + 8
+    // Set λ (the first f64 after the 4+2+4 header, 73 bytes of settings) to NaN and re-seal the checksum.
+    let at = 10 + 1 + 16 + 64 + 4 + 1 + 8
     for k in 0..<8 { bytes[at + k] = UInt8(truncatingIfNeeded: Double.nan.bitPattern >> (8 * UInt64(k))) }
     let sum = FNV1a.hash(bytes[0..<(bytes.count - 8)])
     for k in 0..<8 { bytes[bytes.count - 8 + k] = UInt8(truncatingIfNeeded: sum >> (8 * UInt64(k))) }
@@ -147,4 +149,63 @@ func corruptStatesAreRejected(budget: Budget) throws {
     let t = try p.reconfigured(
         to: PacerConfig(budget: .rate(costPerSecond: 1, horizon: 60)), policy: policy, at: 150)
     #expect(t.stats(at: 150).windowRequests == 0 && t.stats(at: 150).routes == 150)
+}
+
+/// State files written by the version-1 encoder (before momentum; `Fixtures/make-pacer-v1-states.swift` made
+/// them with that code) still load: as the pacer that wrote them, without momentum, and they continue.
+@Test(arguments: [
+    ("window", 0.10422149140646507, 4.013803318651924, 300), ("rate", 0.12975987895798183, 11.900140888542076, 477),
+])
+func versionOneStatesStillLoad(name: String, lambda: Double, windowMean: Double, held: Int) throws {
+    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    let bytes = [UInt8](try Data(contentsOf: here.appendingPathComponent("Fixtures/pacer-v1-\(name).state")))
+    #expect(bytes[4] == 1 && bytes[5] == 0)
+    var p = try Pacer(decoding: bytes)
+    // What the v1 generator printed for these files.
+    #expect(p.lambda == lambda)
+    #expect(p.config.momentum == 0 && p.config.maxBoost == 4 && p.config.maxOutstanding == 64)
+    let s = p.stats(at: 1175)
+    #expect(s.routes == 700 && s.reports == 117 && s.outstanding == 64 && s.windowRequests == held)
+    #expect(s.windowMeanCost == windowMean)
+    // Re-encoded, it is a current-version file that decodes to the same pacer.
+    let again = p.encode()
+    #expect(again[4] == 2)
+    let q = try Pacer(decoding: again)
+    #expect(q.config == p.config && q.lambda == p.lambda && q.stats(at: 1175) == s)
+    // An old file with a flipped bit is still rejected.
+    var bad = bytes
+    bad[bytes.count / 2] ^= 4
+    #expect(throws: PolicyError.self) { try Pacer(decoding: bad) }
+    // And it keeps pacing.
+    var traffic = Traffic(rng: SplitMix64(seed: 12))
+    for k in 0..<200 {
+        let r = traffic.next()
+        let a = Policy.choose(utilities: r.u, costs: r.c, lambda: p.lambda)
+        let t = p.reserve(action: a, estimate: r.c[a], at: 1175 + Double(k))
+        #expect(p.settle(t, cost: r.actual[a], at: 1175 + Double(k)) == .settled)
+    }
+    #expect(p.lambda.isFinite && p.lambda > 0 && p.stats(at: 1400).routes == 900)
+}
+
+@Test func momentumSettingsAndStateRoundTrip() throws {
+    var config = PacerConfig(budget: .window(meanCost: 4, requests: 100), momentum: 0.7, momentumHorizon: 12)
+    config.maxBoost = 3
+    var a = try Pacer(config: config, lambdaTable: table, actionCount: 5, at: 0)
+    for k in 0..<150 { a.record(action: k % 5, cost: Double(k % 9), at: Double(k)) }
+    var b = try Pacer(decoding: a.encode())
+    #expect(b.config == config && b.lambda == a.lambda)
+    // The moving average is restored too: both continue identically (it would diverge at once otherwise).
+    for k in 150..<300 {
+        a.record(action: 2, cost: Double(k % 7), at: Double(k))
+        b.record(action: 2, cost: Double(k % 7), at: Double(k))
+        #expect(a.lambda == b.lambda)
+    }
+    // Out-of-range settings are refused, as every other setting.
+    for (m, h) in [(-0.1, 30.0), (11, 30), (.nan, 30), (0.2, 0.5), (0.2, .infinity)] {
+        #expect(throws: PolicyError.self) {
+            try Pacer(
+                config: PacerConfig(budget: .window(meanCost: 4, requests: 100), momentum: m, momentumHorizon: h),
+                lambdaTable: table, actionCount: 5, at: 0)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import AllotModel
 import AllotPolicy
+import Foundation
 import Testing
 
 private let table = Traffic.table(seed: 99)
@@ -190,4 +191,69 @@ func lateReportsDoNotOverspend(delay: Int) throws {
     }
     #expect(abs(spent / 5000 / 8 - 1) < 0.02, "rate \(spent / 5000)")
     #expect(abs(p.stats(at: 10_000).windowMeanCost / 8 - 1) < 0.05)
+}
+
+/// Worst rolling-window deviation over windows ending in `range`.
+private func worstWindow(_ costs: [Double], _ range: ClosedRange<Int>, budget: Double, window: Int = 500) -> Double {
+    var worst = 0.0
+    for end in range where end >= window {
+        let d = costs[(end - window)..<end].reduce(0, +) / Double(window) / budget - 1
+        if abs(d) > abs(worst) { worst = d }
+    }
+    return worst
+}
+
+/// A shift from easy to hard traffic (or back) that moves λ* by an order of magnitude, at the default settings
+/// and with the momentum off and the old gain scheduling on (the settings before momentum): the default never lets
+/// a window after the shift leave ±5% and always stays closer to the budget than the old settings.
+@Test(arguments: [(0.1, 0.9), (0.9, 0.1)])
+func momentumHoldsTheWindowThroughAnAbruptShift(from: Double, to: Double) throws {
+    let budget = 4.0
+    let old = PacerConfig(budget: .window(meanCost: budget, requests: 500), maxBoost: 4, momentum: 0)
+    for seed: UInt64 in 1...4 {
+        var worst: [Double] = []
+        for config in [PacerConfig(budget: .window(meanCost: budget, requests: 500)), old] {
+            var p = try Pacer(config: config, lambdaTable: table, actionCount: 5, at: 0)
+            var traffic = Traffic(rng: SplitMix64(seed: seed), difficulty: from)
+            var costs = run(&p, &traffic, n: 3000)
+            let before = p.lambda
+            traffic.difficulty = to
+            costs += run(&p, &traffic, n: 3000, from: 300)
+            #expect(abs(log(p.lambda / before)) > 2, "λ has to move by an order of magnitude")
+            #expect(abs(mean(costs[...]) / budget - 1) < 0.01)
+            if config != old { #expect(recovery(costs, shift: 3000, budget: budget) <= 100) }
+            worst.append(worstWindow(costs, 3001...6000, budget: budget))
+        }
+        #expect(abs(worst[0]) < 0.05, "seed \(seed): worst window \(worst[0]) after the shift")
+        #expect(abs(worst[0]) < abs(worst[1]), "seed \(seed): \(worst[0]) with momentum, \(worst[1]) without")
+    }
+}
+
+/// The accounting identity of `docs/pacing.md`: while λ stays inside its range and no step is clipped,
+/// `x_T − x_0 = (η+μ)·Σe_reserve + (η + μ − μ/h)·Σe_settle − μ(h−1)·m_T` with `m` the moving average of the
+/// per-request errors (each a reserve error plus its settle correction).
+@Test(arguments: [0.0, 0.2, 0.5])
+func spendErrorIsAccountedInLambda(momentum: Double) throws {
+    let (b, eta, h) = (4.0, 0.05, 30.0)
+    var p = try Pacer(
+        config: PacerConfig(budget: .window(meanCost: b, requests: 500), gain: eta, maxStep: 10, momentum: momentum),
+        lambdaTable: table, actionCount: 5, at: 0)
+    let x0 = log(p.lambda)
+    var traffic = Traffic(rng: SplitMix64(seed: 5))
+    var (reserved, corrections, m) = (0.0, 0.0, 0.0)
+    for k in 0..<4000 {
+        let r = traffic.next()
+        let a = Policy.choose(utilities: r.u, costs: r.c, lambda: p.lambda)
+        let t = p.reserve(action: a, estimate: r.c[a], at: Double(k))
+        p.settle(t, cost: r.actual[a], at: Double(k))
+        let (e1, e2) = (r.c[a] / b - 1, (r.actual[a] - r.c[a]) / b)
+        reserved += e1
+        corrections += e2
+        m += (e1 - m) / h + e2 / h
+    }
+    let expected = (eta + momentum) * reserved + (eta + momentum - momentum / h) * corrections
+        - momentum * (h - 1) * m
+    #expect(abs(log(p.lambda) - x0 - expected) < 1e-8 * (1 + abs(expected)), "\(log(p.lambda) - x0) vs \(expected)")
+    // The mean-cost error this bounds: small because λ ends near where it started.
+    #expect(abs((reserved + corrections) / 4000) < 0.01)
 }
