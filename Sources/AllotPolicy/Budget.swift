@@ -72,7 +72,10 @@ public struct PacerConfig: Sendable, Equatable {
         guard boostScale.isFinite, boostScale > 0 else { throw bad("boostScale must be positive") }
         guard maxBoost.isFinite, maxBoost >= 1, maxBoost <= 100 else { throw bad("maxBoost must be in [1, 100]") }
         guard maxStep.isFinite, maxStep > 0, maxStep <= 10 else { throw bad("maxStep must be in (0, 10]") }
-        guard maxCostFactor.isFinite, maxCostFactor >= 1 else { throw bad("maxCostFactor must be >= 1") }
+        // Bounded above so that momentum · (a request's capped error) stays finite and λ keeps moving.
+        guard maxCostFactor.isFinite, maxCostFactor >= 1, maxCostFactor <= 1e6 else {
+            throw bad("maxCostFactor must be in [1, 1e6]")
+        }
         guard momentum.isFinite, momentum >= 0, momentum <= 10 else { throw bad("momentum must be in [0, 10]") }
         guard momentumHorizon.isFinite, momentumHorizon >= 1, momentumHorizon <= Double(Self.maxWindow) else {
             throw bad("momentumHorizon must be in [1, \(Self.maxWindow)] requests")

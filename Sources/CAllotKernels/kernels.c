@@ -31,8 +31,10 @@ int allot_kernels_wide_available(void) {
 void allot_trees_sum_portable(const uint8_t *codes, int feature_count, int registers,
                               const allot_vector_group *groups, int group_count, const uint8_t *splits,
                               const int16_t *leaves, int32_t *sums) {
+    // The callers check the feature count; a bad one must still not turn into a huge memcpy.
+    if (feature_count <= 0 || feature_count > ALLOT_KERNELS_MAX_FEATURES) return;
     uint8_t c[256] = {0};
-    memcpy(c, codes, (size_t)(feature_count < 256 ? feature_count : 256));
+    memcpy(c, codes, (size_t)feature_count);
     const size_t level_bytes = (size_t)(registers + 1) * 16;
     for (int g = 0; g < group_count; g++) {
         const allot_vector_group gr = groups[g];
@@ -115,8 +117,9 @@ __attribute__((target("ssse3"))) void allot_trees_sum_vector(const uint8_t *code
                                                             int registers, const allot_vector_group *groups,
                                                             int group_count, const uint8_t *splits,
                                                             const int16_t *leaves, int32_t *sums) {
+    if (feature_count <= 0 || feature_count > ALLOT_KERNELS_MAX_FEATURES) return;
     uint8_t buf[256] __attribute__((aligned(16))) = {0};
-    memcpy(buf, codes, (size_t)(feature_count < 256 ? feature_count : 256));
+    memcpy(buf, codes, (size_t)feature_count);
     const __m128i bias = _mm_set1_epi8((char)0x80);
     __m128i c[16];
     for (int r = 0; r < 16; r++) c[r] = _mm_xor_si128(_mm_load_si128((const __m128i *)buf + r), bias);
@@ -139,8 +142,10 @@ __attribute__((target("ssse3"))) void allot_trees_sum_vector(const uint8_t *code
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) void
 allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_wide_group *groups, int group_count,
                      const uint8_t *splits, const int16_t *leaves, int32_t *sums) {
+    // VPERMI2B reads 7 index bits: a wider model would silently read the wrong codes, so it is refused here too.
+    if (feature_count <= 0 || feature_count > ALLOT_KERNELS_WIDE_MAX_FEATURES) return;
     uint8_t buf[128] __attribute__((aligned(64))) = {0};
-    memcpy(buf, codes, (size_t)(feature_count < 128 ? feature_count : 128));
+    memcpy(buf, codes, (size_t)feature_count);
     const __m512i lo = _mm512_load_si512((const void *)buf);
     const __m512i hi = _mm512_load_si512((const void *)(buf + 64));
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
