@@ -19,13 +19,23 @@ extension ModelEvaluator {
     /// `FeatureBins.codes` of the model's bins, same bytes (validated edges are finite and strictly increasing, so
     /// counting the edges below `x` four at a time equals the binary search), several times faster.
     public func codes(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>) {
+        self.codes(values, into: codes, narrow: false)
+    }
+
+    /// `narrow`: the path of CPUs without AVX-512, whatever this CPU has (for tests).
+    package func codes(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>,
+                       narrow: Bool) {
         let n = Swift.min(values.count, featureCount, codes.count)
         guard n > 0, let v = values.baseAddress, let c = codes.baseAddress else { return }
         bins.edges.withUnsafeBufferPointer { e in
             bins.offsets.withUnsafeBufferPointer { o in
                 // Every feature has an offset pair, so `e` is only empty when every feature has no edges.
                 let edges = e.baseAddress ?? UnsafePointer(v)
-                allot_bin_codes(v, Int32(n), edges, o.baseAddress!, c)
+                if narrow {
+                    allot_bin_codes_narrow(v, Int32(n), edges, o.baseAddress!, c)
+                } else {
+                    allot_bin_codes(v, Int32(n), edges, o.baseAddress!, c)
+                }
             }
         }
     }

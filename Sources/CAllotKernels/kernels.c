@@ -238,6 +238,11 @@ void allot_bin_codes(const float *values, int feature_count, const float *edges,
         return;
     }
 #endif
+    allot_bin_codes_narrow(values, feature_count, edges, offsets, codes);
+}
+
+void allot_bin_codes_narrow(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
+                            uint8_t *codes) {
     for (int f = 0; f < feature_count; f++) {
         const float x = values[f];
         if (x != x) {

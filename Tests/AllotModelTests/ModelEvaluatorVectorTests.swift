@@ -179,11 +179,14 @@ import Darwin
             }
             var expected = [UInt8](repeating: 9, count: values.count)
             var got = [UInt8](repeating: 9, count: values.count)
+            var narrow = [UInt8](repeating: 9, count: values.count)
             values.withUnsafeBufferPointer { v in
                 expected.withUnsafeMutableBufferPointer { bins.codes(v, into: $0) }
                 got.withUnsafeMutableBufferPointer { ev.codes(v, into: $0) }
+                narrow.withUnsafeMutableBufferPointer { ev.codes(v, into: $0, narrow: true) }
             }
             #expect(got == expected)
+            #expect(narrow == expected, "the path of CPUs without AVX-512")
         }
     }
 

@@ -61,4 +61,8 @@ void allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_w
 /// strictly increasing edges are `edges[offsets[f] ..< offsets[f + 1]]`, padded with +inf to a multiple of 4.
 void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
                      uint8_t *codes);
+/// The same codes without AVX-512 (SSE four at a time, binary search over 64 edges): what `allot_bin_codes` runs
+/// on CPUs without AVX-512F; callable directly so that tests cover it on any CPU.
+void allot_bin_codes_narrow(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
+                            uint8_t *codes);
 #endif
