@@ -29,9 +29,7 @@ extension ProtocolHandler {
         }
 
         static func equal(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
-            guard key.count == name.utf8CodeUnitCount else { return false }
-            for i in 0..<key.count where key[i] != name.utf8Start[i] { return false }
-            return true
+            key.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         }
     }
 
@@ -133,10 +131,10 @@ extension ProtocolHandler {
             guard c.take(UInt8(ascii: ":")) else { return false }
             c.skipWhitespace()
             guard let v = c.number(), v.isFinite else { return false }
-            for (i, n) in names.enumerated() where ProtocolHandler.equal(name, n) {
+            for (i, n) in names.enumerated() where name.elementsEqual(n) {
                 scratch.decision!.signals[i] = Float(v)
             }
-            for (i, n) in shadowNames.enumerated() where ProtocolHandler.equal(name, n) {
+            for (i, n) in shadowNames.enumerated() where name.elementsEqual(n) {
                 scratch.shadow!.signals[i] = Float(v)
             }
             c.skipWhitespace()
@@ -148,12 +146,6 @@ extension ProtocolHandler {
 
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         for b in bytes where b >= 0x80 { return false }
-        return true
-    }
-
-    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        for i in 0..<a.count where a[i] != b[i] { return false }
         return true
     }
 }
