@@ -68,6 +68,8 @@ package struct EvalCurve: Sendable {
     }
 
     /// Mean true cost and accuracy at price `lambda`.
+    typealias Outcome = (meanCost: Double, accuracy: Double)
+
     package func outcome(lambda: Double) -> (meanCost: Double, accuracy: Double) {
         var c = 0.0
         var u = 0.0
@@ -115,11 +117,23 @@ package struct EvalCurve: Sendable {
             return Point(lambda: 0, mix: 0, lowerLambda: 0, upperLambda: 0, meanCost: free.meanCost,
                          accuracy: free.accuracy)
         }
-        // Invariant: cost(lo) > budget >= cost(hi).
-        for _ in 0..<100 {
+        let (lower, upper, mixed) = Self.bisect(budget: budget, lo: (lo, low), hi: (hi, high), steps: 100, outcome)
+        return Point(lambda: breakpoint(lower: lower, upper: upper), mix: mixed.mix, lowerLambda: lower,
+                     upperLambda: upper, meanCost: mixed.meanCost, accuracy: mixed.accuracy)
+    }
+
+    /// Bisection on a price whose mean cost is non-increasing, from `cost(lo) > budget >= cost(hi)` (an
+    /// invariant it keeps) for at most `steps` halvings or until the ends are adjacent doubles; then the mix of
+    /// the two ends' policies whose mean cost is `budget`. Shared by the λ and the imitation threshold searches.
+    static func bisect(
+        budget: Double, lo: (Double, Outcome), hi: (Double, Outcome), steps: Int, _ outcome: (Double) -> Outcome
+    ) -> (lo: Double, hi: Double, mixed: (mix: Double, meanCost: Double, accuracy: Double)) {
+        var (lo, low) = lo
+        var (hi, high) = hi
+        for _ in 0..<steps {
             let mid = lo + (hi - lo) / 2
             if mid <= lo || mid >= hi { break }
-            let o = outcome(lambda: mid)
+            let o = outcome(mid)
             if o.meanCost > budget {
                 lo = mid
                 low = o
@@ -130,9 +144,8 @@ package struct EvalCurve: Sendable {
         }
         let span = low.meanCost - high.meanCost
         let mix = span > 0 ? Swift.min(1, Swift.max(0, (budget - high.meanCost) / span)) : 0
-        return Point(lambda: breakpoint(lower: lo, upper: hi), mix: mix, lowerLambda: lo, upperLambda: hi,
-                     meanCost: mix * low.meanCost + (1 - mix) * high.meanCost,
-                     accuracy: mix * low.accuracy + (1 - mix) * high.accuracy)
+        return (lo, hi, (mix, mix * low.meanCost + (1 - mix) * high.meanCost,
+                         mix * low.accuracy + (1 - mix) * high.accuracy))
     }
 
     /// The exact price between `lower` and `upper` at which a row's choice flips: there its two actions tie, so a

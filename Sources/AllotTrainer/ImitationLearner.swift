@@ -103,28 +103,17 @@ extension ImitationLearner {
                 EvalCurve.Point(lambda: tau, mix: 0, lowerLambda: tau, upperLambda: tau, meanCost: o.meanCost,
                                 accuracy: o.accuracy)
             }
-            var lo = 0.0  // spends the most
-            var hi = 1.0
-            var low = outcome(tau: lo)
-            var high = outcome(tau: hi)
+            let lo = 0.0  // spends the most
+            let hi = 1.0
+            let low = outcome(tau: lo)
+            let high = outcome(tau: hi)
             if low.meanCost <= budget { return point(lo, low) }
             if high.meanCost > budget { return point(hi, high) }
-            for _ in 0..<60 {
-                let mid = (lo + hi) / 2
-                let o = outcome(tau: mid)
-                if o.meanCost > budget {
-                    lo = mid
-                    low = o
-                } else {
-                    hi = mid
-                    high = o
-                }
+            let (lower, upper, mixed) = EvalCurve.bisect(budget: budget, lo: (lo, low), hi: (hi, high), steps: 60) {
+                outcome(tau: $0)
             }
-            let span = low.meanCost - high.meanCost
-            let mix = span > 0 ? Swift.min(1, Swift.max(0, (budget - high.meanCost) / span)) : 0
-            return EvalCurve.Point(lambda: hi, mix: mix, lowerLambda: lo, upperLambda: hi,
-                                   meanCost: mix * low.meanCost + (1 - mix) * high.meanCost,
-                                   accuracy: mix * low.accuracy + (1 - mix) * high.accuracy)
+            return EvalCurve.Point(lambda: upper, mix: mixed.mix, lowerLambda: lower, upperLambda: upper,
+                                   meanCost: mixed.meanCost, accuracy: mixed.accuracy)
         }
     }
 }
