@@ -29,15 +29,15 @@ enum SystemFile {
     }
 
     /// Writes `bytes` to `path` (created 0600, truncated), retrying EINTR and short writes, then fsyncs.
-    static func writeSync(_ path: String, _ bytes: [UInt8]) -> Int32 {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    static func writeSync(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o600) -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else { return errno }
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                let e = n < 0 ? errno : EIO  // a write that makes no progress would loop forever
                 close(fd)
                 return e
             }

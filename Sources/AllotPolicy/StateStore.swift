@@ -3,12 +3,12 @@ public enum StateStore {
     /// Largest state file `load` accepts (a full window and reservation ring is about 3.7 MiB).
     public static let maxBytes = 16 << 20
 
-    /// Writes `bytes` to a temporary file in the same directory, fsyncs it, renames it over `path`, and fsyncs
-    /// the directory so the rename survives a power cut.
-    public static func save(_ bytes: [UInt8], to path: String) throws(PolicyError) {
+    /// Writes `bytes` to a temporary file `<path>.tmp.<pid>` (created with `mode`) in the same directory, fsyncs
+    /// it, renames it over `path`, and fsyncs the directory so the rename survives a power cut.
+    public static func save(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o600) throws(PolicyError) {
         let dir = directory(of: path)
         let tmp = "\(path).tmp.\(SystemFile.processID())"
-        var e = SystemFile.writeSync(tmp, bytes)
+        var e = SystemFile.writeSync(tmp, bytes, mode: mode)
         if e == 0 { e = SystemFile.rename(tmp, path) }
         if e != 0 {
             SystemFile.unlink(tmp)

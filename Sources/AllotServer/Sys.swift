@@ -1,3 +1,4 @@
+import AllotPolicy
 import CAllotShims
 import Glibc
 
@@ -184,41 +185,10 @@ package enum Sys {
     package static func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644)
         throws(ServerError)
     {
-        let tmp = path + ".tmp.\(getpid())"
-        let fd = retrying { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
-        if fd < 0 { throw ServerError(.io, "open \(tmp): \(errnoText())") }
-        var ok = true
-        var failure = ""
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = retrying { Glibc.write(fd, raw.baseAddress! + off, raw.count - off) }
-                if n <= 0 {
-                    ok = false
-                    failure = "write \(tmp): \(errnoText())"
-                    return
-                }
-                off += n
-            }
-        }
-        if ok && fsync(fd) != 0 {
-            ok = false
-            failure = "fsync \(tmp): \(errnoText())"
-        }
-        close(fd)
-        if ok && rename(tmp, path) != 0 {
-            ok = false
-            failure = "rename \(tmp): \(errnoText())"
-        }
-        if !ok {
-            unlink(tmp)
-            throw ServerError(.io, failure)
-        }
-        let dir = directory(of: path)
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
+        do {
+            try StateStore.save(bytes, to: path, mode: UInt32(mode))
+        } catch {
+            throw ServerError(.io, error.message)
         }
     }
 

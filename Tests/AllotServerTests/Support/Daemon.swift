@@ -30,7 +30,9 @@ final class Daemon: @unchecked Sendable {
         self.dir = dir
         socket = dir + "/" + socketName
         stderrPath = dir + "/stderr.log"
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
+            throw DaemonError.io("cannot create \(stderrPath)")
+        }
         process.executableURL = URL(fileURLWithPath: Daemon.binary)
         process.arguments = ["--socket", socket] + args
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
