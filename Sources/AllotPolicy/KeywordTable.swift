@@ -32,7 +32,8 @@ struct KeywordTable: Sendable {
 
     init() {
         keys = [UInt64](repeating: 0, count: Self.capacity)
-        classes = [UInt8](repeating: 0, count: Self.capacity)
+        // 3 bytes past the slots: the vector scan gathers a slot's class as 4 bytes.
+        classes = [UInt8](repeating: 0, count: Self.capacity + 3)
         for w in Self.whWords { insert(w, .wh) }
         insert("how", .how)
         insert("many", .manyMuch)
@@ -47,6 +48,11 @@ struct KeywordTable: Sendable {
         while keys[i] != 0 && keys[i] != h { i = (i + 1) & (Self.capacity - 1) }
         keys[i] = h
         classes[i] |= cls.rawValue
+    }
+
+    /// The table's `capacity` keys and classes (then 3 bytes of padding), for the vector scan's look-ups.
+    func withStorage<R>(_ body: (UnsafePointer<UInt64>, UnsafePointer<UInt8>) -> R) -> R {
+        keys.withUnsafeBufferPointer { k in classes.withUnsafeBufferPointer { body(k.baseAddress!, $0.baseAddress!) } }
     }
 
     /// The classes of the word whose lowercased FNV-1a hash is `h` (empty when it is no keyword).

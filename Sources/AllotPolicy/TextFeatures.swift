@@ -1,3 +1,5 @@
+import CAllotKernels
+
 /// The dense part of extractor allot-text v1 and the n-gram hashing, in one pass over the UTF-8 bytes.
 ///
 /// Tokens are maximal runs of ASCII letters (lowercased; they are the "words") and maximal numbers (digits with
@@ -16,8 +18,30 @@ enum TextFeatures {
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
     @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
+    /// Whether `allot_text_scan` (AVX-512) can run here.
+    static let vectorScan = allot_text_scan_available() != 0
+
     /// Counts into `dense` (28 floats, zeroed by the caller) and `buckets` (zeroed; may be empty).
     static func scan(
+        _ t: UnsafeBufferPointer<UInt8>, keywords: KeywordTable, ngramMax: Int,
+        dense: UnsafeMutableBufferPointer<Float>, buckets: UnsafeMutableBufferPointer<Float>
+    ) {
+        // The vector scan classifies 64 bytes at a time and hashes 8 words at a time: no branch per word.
+        if vectorScan {
+            precondition(dense.count >= names.count)
+            keywords.withStorage { keys, classes in
+                allot_text_scan(
+                    t.baseAddress, Int64(t.count), keys, classes, Int32(KeywordTable.capacity),
+                    Int32(truncatingIfNeeded: ngramMax), dense.baseAddress!, buckets.baseAddress,
+                    Int64(buckets.count))
+            }
+        } else {
+            scanPortable(t, keywords: keywords, ngramMax: ngramMax, dense: dense, buckets: buckets)
+        }
+    }
+
+    /// The same counts one byte at a time: for CPUs without AVX-512, and for tests.
+    static func scanPortable(
         _ t: UnsafeBufferPointer<UInt8>, keywords: KeywordTable, ngramMax: Int,
         dense: UnsafeMutableBufferPointer<Float>, buckets: UnsafeMutableBufferPointer<Float>
     ) {

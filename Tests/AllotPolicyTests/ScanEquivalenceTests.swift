@@ -2,8 +2,9 @@ import AllotModel
 @testable import AllotPolicy
 import Testing
 
-/// The specialized scan (one loop per n-gram order, branch-free keyword counts, the word-space-word shortcut) must
-/// give allot-text v1's features bit for bit: shipped models were trained on the reference scan's output.
+/// The scans (the AVX-512 one where the CPU has it, and the portable one: one loop per n-gram order, branch-free
+/// keyword counts, the word-space-word shortcut) must give allot-text v1's features bit for bit: shipped models
+/// were trained on the reference scan's output.
 @Suite struct ScanEquivalenceTests {
     private static func fast(_ text: [UInt8], ngramMax: Int, buckets: Int) throws -> [Float] {
         let fx = try FeatureExtractor(spec: FeatureSpec(
@@ -17,14 +18,37 @@ import Testing
         return out
     }
 
+    private static let keywords = KeywordTable()
+
+    /// `TextFeatures.scan` (which picks the vector scan when it can run) or the portable scan, called directly.
+    private static func scan(_ text: [UInt8], ngramMax: Int, buckets: Int, portable: Bool) -> [Float] {
+        var dense = [Float](repeating: 0, count: TextFeatures.names.count)
+        var b = [Float](repeating: 0, count: buckets)
+        text.withUnsafeBufferPointer { t in
+            dense.withUnsafeMutableBufferPointer { d in
+                b.withUnsafeMutableBufferPointer {
+                    if portable {
+                        TextFeatures.scanPortable(t, keywords: keywords, ngramMax: ngramMax, dense: d, buckets: $0)
+                    } else {
+                        TextFeatures.scan(t, keywords: keywords, ngramMax: ngramMax, dense: d, buckets: $0)
+                    }
+                }
+            }
+        }
+        return dense + b
+    }
+
     private static func check(_ texts: [[UInt8]], orders: [Int], bucketCounts: [Int]) throws {
         for order in orders {
             for buckets in bucketCounts {
                 var mismatches = 0
                 for t in texts {
-                    let a = try fast(t, ngramMax: order, buckets: buckets).map(\.bitPattern)
                     let b = ReferenceScan.features(t, ngramMax: order, buckets: buckets).map(\.bitPattern)
-                    if a != b {
+                    let portable = scan(t, ngramMax: order, buckets: buckets, portable: true).map(\.bitPattern)
+                    let a = buckets <= Int(UInt16.max)
+                        ? try fast(t, ngramMax: order, buckets: buckets).map(\.bitPattern)
+                        : scan(t, ngramMax: order, buckets: buckets, portable: false).map(\.bitPattern)
+                    if a != b || portable != b {
                         mismatches += 1
                         if mismatches <= 3 {
                             Issue.record("order \(order), \(buckets) buckets: \(String(decoding: t, as: UTF8.self))")
@@ -62,5 +86,42 @@ import Testing
             texts.append((0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
         }
         try Self.check(texts, orders: [1, 2, 3, 4], bucketCounts: [0, 1, 7, 64])
+    }
+
+    /// The vector scan's own edge cases: 64-byte blocks and 256-byte chunks (words, numbers and multi-byte characters
+    /// across their boundaries), words past the 8 and 16 bytes hashed in vector lanes, runs of numbers with
+    /// separators, the end of the text inside every construct, and every length from 0 to 200.
+    @Test func blockBoundariesMatchTheReference() throws {
+        var texts: [[UInt8]] = []
+        let word = Array("Abcdefghijklmnopqrstuvwxyz".utf8)
+        for len in [1, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 100, 255, 256, 257, 300, 600] {
+            let long = (0..<len).map { word[$0 % word.count] }
+            for pad in [0, 1, 55, 56, 57, 62, 63, 64, 200, 250, 255, 256] {
+                let lead = [UInt8](repeating: 0x20, count: pad)
+                texts.append(lead + long)
+                texts.append(lead + long + Array(" how many 3.5.".utf8))
+                texts.append(lead + Array("how ".utf8) + long + Array(" much?".utf8))
+            }
+        }
+        for pad in 0..<70 {
+            let lead = [UInt8](repeating: 0x61, count: pad)
+            for tail in ["1,000,000.25.7", "12345678901234567890", "0.0.0.0", "$1/2", "é×÷😀", "How many", "a.\"", "a-b"] {
+                texts.append(lead + Array(" ".utf8) + Array(tail.utf8))
+                texts.append(lead + Array(tail.utf8) + lead)
+            }
+        }
+        var rng = SplitMix64(seed: 64)
+        let alphabet = Array("aaaaZ 1.,-/$\\?!\")é\n#".utf8)
+        for len in 0...200 {
+            for _ in 0..<4 { texts.append((0..<len).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }) }
+            texts.append((0..<len).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        }
+        for _ in 0..<40 {  // long texts: many blocks and chunks
+            texts.append((0..<Int(rng.next() % 3000)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        }
+        try Self.check(texts, orders: [1, 2, 3, 4], bucketCounts: [0, 64])
+        let some = texts.indices.filter { $0 % 8 == 0 }.map { texts[$0] }
+        try Self.check(some, orders: [2], bucketCounts: [1, 7, 65535])
+        try Self.check(Array(some.prefix(100)), orders: [4], bucketCounts: [70000])  // past the vector h % d
     }
 }

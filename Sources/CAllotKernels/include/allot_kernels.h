@@ -65,4 +65,14 @@ void allot_bin_codes(const float *values, int feature_count, const float *edges,
 /// on CPUs without AVX-512F; callable directly so that tests cover it on any CPU.
 void allot_bin_codes_narrow(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
                             uint8_t *codes);
+
+/// Whether this CPU can run `allot_text_scan` (AVX-512 F, BW and DQ on x86_64); 0 elsewhere.
+int allot_text_scan_available(void);
+/// Extractor allot-text v1's scan, bit for bit what `TextFeatures`' Swift scan gives: the 28 dense counts into
+/// `dense` (overwritten) and the hashed word n-grams of orders 1...`ngram_max` (4 when outside 1...3) added to
+/// `buckets` (zeroed by the caller; none when `bucket_count` is 0). The keyword table is `KeywordTable`'s:
+/// `keyword_capacity` (a power of two) keys, and as many classes followed by 3 readable bytes (read by 4-byte
+/// gathers). Requires `allot_text_scan_available()`.
+void allot_text_scan(const uint8_t *text, int64_t n, const uint64_t *keyword_keys, const uint8_t *keyword_classes,
+                     int keyword_capacity, int ngram_max, float *dense, float *buckets, int64_t bucket_count);
 #endif

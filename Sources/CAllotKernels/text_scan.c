@@ -1,0 +1,503 @@
+// allot-text v1's scan (TextFeatures) with AVX-512: the same counts and n-gram buckets as the Swift scan, bit for
+// bit, without its mispredicted branch per word. Two passes per chunk of 256 bytes:
+//  1. each 64-byte block is classified into bitmaps (letters, digits, punctuation, ...): the per-byte counts are
+//     popcounts, and word starts and ends are bitmap edges compressed into position lists; only numbers (a few,
+//     with their separator rules) and sentence ends walk their bits one by one;
+//  2. the tokens 8 to a vector: their first 16 bytes gathered, FNV-1a one byte per step for all 8 lanes (masked
+//     past each token's end), one pass per n-gram order, order r+1 continuing from the previous token's order-r
+//     hash; then the keyword classes (a gathered probe) and the buckets (h % d through doubles), also 8 at a time.
+#include "allot_kernels.h"
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+int allot_text_scan_available(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("bmi")
+        && __builtin_cpu_supports("popcnt");
+#else
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__)
+#define SCAN_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,bmi,popcnt")))
+#define SCAN_INLINE SCAN_TARGET __attribute__((always_inline)) static inline
+
+enum {
+    CHUNK = 256,                  // bytes per pass-1/pass-2 round: bounds the token lists on the stack
+    SLOTS = CHUNK + 1 + 8 + 8,    // tokens of a chunk (one per byte at most), the word carried in, vector slack
+    LONG = 16,                    // bytes of a token the vector pass hashes; longer tokens finish in scalar code
+};
+static const uint64_t BASIS = 0xcbf29ce484222325ull, PRIME = 0x100000001b3ull;
+static const uint64_t LOWER = 0x2020202020202020ull;
+
+typedef struct {
+    int64_t tokens, letters, words, max_word, capitalized, digits, numbers, max_int_digits, decimals, operators,
+        equals, fractions, latex, latex_dollars, money, percents, question_marks, sentences, how_many, wh, quantity,
+        unit, commas, brackets, newlines, non_ascii, continuation;
+} counts;
+
+typedef struct {
+    uint64_t carry_letter, carry_digit;  // bit 63 of the previous block's letter and digit maps
+    int content;                          // content since the last sentence end
+    int64_t number_end;                   // one past the last number scanned
+    int64_t pending_end;                  // last byte of a number ending in a later block, or -1
+    int prev_how;                         // the last token was "how"
+    int64_t prev_end;                     // last byte of the last token
+    int have;                             // tokens before this one, up to 3: which n-grams exist
+    uint64_t last[4];                     // order-r hashes of the last token
+} scan_state;
+
+typedef struct {
+    int64_t start[SLOTS], end[SLOTS];  // first and last byte of each token
+    uint64_t w0[SLOTS], w1[SLOTS];     // its first 16 bytes, lowercased (a number hashes as "#")
+    uint64_t hashed[SLOTS];            // bytes hashed: the word's length, 1 for a number
+    uint8_t steps[SLOTS / 8];          // per group of 8 tokens: the longest, up to LONG
+    uint32_t buckets[4 * SLOTS];       // buckets of the n-grams ending at them
+} token_lists;
+
+static inline int is_digit(uint8_t b) { return (uint8_t)(b - 0x30) < 10; }
+static inline int is_space(uint8_t b) { return b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D; }
+
+// 8 bytes from p, zeros past the end of the text.
+static inline uint64_t load8(const uint8_t *t, int64_t n, int64_t p) {
+    uint64_t w = 0;
+    if (p + 8 <= n) memcpy(&w, t + p, 8);
+    else if (p < n) memcpy(&w, t + p, (size_t)(n - p));
+    return w;
+}
+
+// A number from its first digit, by the Swift scan's rules: digits with inner ',' or '.' before a digit, a second
+// '.' ending it. Returns one past its end. Its separators are counted as punctuation tokens by the caller, which
+// gives the same total as the scan's (len - separators + 2) / 3 + separators.
+static int64_t scan_number(const uint8_t *t, int64_t n, int64_t i, counts *c) {
+    int64_t digits = 0, int_digits = 0;
+    int fraction = 0;
+    while (i < n) {
+        uint8_t b = t[i];
+        if (is_digit(b)) {
+            digits++;
+            if (!fraction && !(b == 0x30 && int_digits == 0)) int_digits++;
+        } else if ((b == 0x2C || b == 0x2E) && i + 1 < n && is_digit(t[i + 1])) {
+            if (b == 0x2E) {
+                if (fraction) break;
+                fraction = 1;
+            }
+        } else {
+            break;
+        }
+        i++;
+    }
+    c->numbers++;
+    c->decimals += fraction;
+    if (int_digits > c->max_int_digits) c->max_int_digits = int_digits;
+    c->tokens += (digits + 2) / 3;
+    return i;
+}
+
+// Appends the positions of mask's bits (base + bit) to out; returns how many. Writes up to 8 slots past them.
+SCAN_INLINE int append_positions(uint64_t mask, int64_t base, int64_t *out) {
+    int k = 0;
+    __m512i idx = _mm512_add_epi64(_mm512_set1_epi64(base), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+    for (int q = 0; q < 8; q++) {
+        __mmask8 m = (__mmask8)(mask >> (8 * q));
+        _mm512_storeu_si512(out + k, _mm512_maskz_compress_epi64(m, idx));
+        k += __builtin_popcount(m);
+        idx = _mm512_add_epi64(idx, _mm512_set1_epi64(8));
+    }
+    return k;
+}
+
+#define POP(m) ((int64_t)__builtin_popcountll(m))
+#define EQ(x, ch) ((uint64_t)_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8((char)(ch))))
+#define IN(x, lo, count)                                                               \
+    ((uint64_t)_mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8((char)(lo))), \
+                                      _mm512_set1_epi8((char)(count))))
+
+// Pass 1 over the 64 bytes at base (fewer at the end): counts, and token starts and ends appended to the lists.
+SCAN_INLINE void classify_block(const uint8_t *t, int64_t n, int64_t base, scan_state *st, counts *c,
+                                              token_lists *tl, int *starts, int *ends) {
+    const int64_t rem = n - base;  // >= 1
+    const uint64_t valid = rem >= 64 ? ~0ull : (1ull << rem) - 1;
+    // v: the block; vn: each byte's successor (0 past the end, which the scan's `next` also is).
+    const __m512i v = _mm512_maskz_loadu_epi8(valid, t + base);
+    const __m512i vn = _mm512_maskz_loadu_epi8(rem - 1 >= 64 ? ~0ull : (1ull << (rem - 1)) - 1, t + base + 1);
+
+    const uint64_t letter = IN(_mm512_or_si512(v, _mm512_set1_epi8(0x20)), 'a', 26);
+    const uint64_t digit = IN(v, '0', 10);
+    const uint64_t letter_next = IN(_mm512_or_si512(vn, _mm512_set1_epi8(0x20)), 'a', 26);
+    const uint64_t digit_next = IN(vn, '0', 10);
+    const uint64_t letter_prev = letter << 1 | st->carry_letter;
+    const uint64_t digit_prev = digit << 1 | st->carry_digit;
+    st->carry_letter = letter >> 63;
+    st->carry_digit = digit >> 63;
+    const uint64_t space = EQ(v, ' ') | EQ(v, '\t') | EQ(v, '\n') | EQ(v, '\r');
+    const uint64_t high = _mm512_movepi8_mask(v);
+    const uint64_t lead = _mm512_cmpge_epu8_mask(v, _mm512_set1_epi8((char)0xC0));
+    // ASCII that is neither letter, digit nor space: one token each (a number's separators included, see
+    // scan_number), and it ends a "how" before "many".
+    const uint64_t punct = valid & ~high & ~letter & ~digit & ~space;
+    const uint64_t word_start = letter & ~letter_prev;
+
+    c->continuation += POP(high & ~lead);
+    c->non_ascii += POP(lead);
+    c->tokens += POP(lead) + POP(punct);
+    c->newlines += POP(EQ(v, '\n'));
+    c->letters += POP(letter);
+    c->digits += POP(digit);
+    c->words += POP(word_start);
+    c->capitalized += POP(word_start & IN(v, 'A', 26));
+    const uint64_t question = EQ(v, '?'), equals = EQ(v, '='), slash = EQ(v, '/'), dollar = EQ(v, '$');
+    c->question_marks += POP(question);
+    c->operators += POP(EQ(v, '+') | EQ(v, '*') | EQ(v, '^') | EQ(v, '<') | EQ(v, '>') | equals | slash
+                        | (EQ(v, '-') & ~(letter_prev & letter_next))  // not inside a hyphenated word
+                        | (EQ(v, 0xC3) & (EQ(vn, 0x97) | EQ(vn, 0xB7))));  // × ÷
+    c->equals += POP(equals);
+    c->fractions += POP(slash & digit_prev & digit_next);
+    c->percents += POP(EQ(v, '%'));
+    c->latex += POP(EQ(v, '\\') & letter_next);
+    c->money += POP(dollar & digit_next);
+    c->latex_dollars += POP(dollar & ~digit_next);
+    c->brackets += POP(EQ(v, '(') | EQ(v, ')') | EQ(v, '[') | EQ(v, ']') | EQ(v, '{') | EQ(v, '}'));
+    c->commas += POP(EQ(v, ',') & ~(digit_prev & digit_next));  // a comma between digits is inside a number
+
+    // Sentence ends: '.', '!', '?' before a space, '"', ')', NUL or the end, counted when some content (anything
+    // but spaces, continuation bytes and these marks) came since the last one. A few per prompt: walked bit by bit.
+    const uint64_t mark = EQ(v, '.') | EQ(v, '!') | question;
+    const uint64_t content = letter | digit | lead | (punct & ~mark);
+    uint64_t ends_here = mark & (EQ(vn, 0) | EQ(vn, ' ') | EQ(vn, '\t') | EQ(vn, '\n') | EQ(vn, '\r') | EQ(vn, '"')
+                                 | EQ(vn, ')'));
+    uint64_t after = ~0ull;  // bits after the previous sentence end of this block
+    while (ends_here) {
+        const int p = __builtin_ctzll(ends_here);
+        const uint64_t below = (1ull << p) - 1;
+        c->sentences += st->content | ((content & below & after) != 0);
+        st->content = 0;
+        after = ~1ull << p;
+        ends_here &= ends_here - 1;
+    }
+    st->content |= (content & after) != 0;
+
+    // Numbers, in order: each first digit of a run of digits starts one unless the previous number took it in
+    // (after a separator). A number may end in a later block.
+    uint64_t number_start = 0, number_end = 0;
+    if (st->pending_end >= 0 && st->pending_end < base + 64) {
+        number_end |= 1ull << (st->pending_end - base);
+        st->pending_end = -1;
+    }
+    uint64_t runs = digit & ~digit_prev;
+    while (runs) {
+        const int p = __builtin_ctzll(runs);
+        runs &= runs - 1;
+        if (base + p < st->number_end) continue;
+        const int64_t end = scan_number(t, n, base + p, c);
+        st->number_end = end;
+        number_start |= 1ull << p;
+        if (end - 1 < base + 64) number_end |= 1ull << (end - 1 - base);
+        else st->pending_end = end - 1;
+    }
+
+    *starts += append_positions(word_start | number_start, base, tl->start + *starts);
+    *ends += append_positions((letter & ~letter_next) | number_end, base, tl->end + *ends);
+}
+
+// Adds one FNV-1a step per byte of each lane's token (bytes past its length leave the lane unchanged).
+SCAN_INLINE __m512i hash_lanes(__m512i h, __m512i w0, __m512i w1, __m512i len, int steps) {
+    const __m512i prime = _mm512_set1_epi64((long long)PRIME), byte = _mm512_set1_epi64(0xFF);
+    __m512i w = w0;
+    for (int j = 0; j < steps; j++) {
+        if (j == 8) w = w1;
+        const __mmask8 live = _mm512_cmpgt_epu64_mask(len, _mm512_set1_epi64(j));
+        h = _mm512_mask_mullo_epi64(h, live, _mm512_xor_si512(h, _mm512_and_si512(w, byte)), prime);
+        w = _mm512_srli_epi64(w, 8);
+    }
+    return h;
+}
+
+// (g XOR ' ') * prime: the hash of "g-gram " that the next token continues.
+SCAN_INLINE __m512i after_space(__m512i g) {
+    return _mm512_mullo_epi64(_mm512_xor_si512(g, _mm512_set1_epi64(0x20)), _mm512_set1_epi64((long long)PRIME));
+}
+
+// x mod d, exactly, for d < 2^16: no 64-bit vector divide or high multiply, so in two steps through doubles
+// (exact below 2^53): hi mod d, then (that * 2^32 + lo) mod d < 2^48. A quotient x * (1/d) is off by at most one
+// ulp, so truncating it is floor(x / d) except just below an exact multiple, which one subtraction fixes.
+SCAN_INLINE __m512i mod_small(__m512i x, __m512i d, __m512d inverse) {
+    const __m512i hi = _mm512_srli_epi64(x, 32), lo = _mm512_and_si512(x, _mm512_set1_epi64(0xFFFFFFFF));
+    __m512i r = _mm512_sub_epi64(hi, _mm512_mullo_epi64(_mm512_cvttpd_epu64(_mm512_mul_pd(_mm512_cvtepu64_pd(hi),
+                                                                                         inverse)), d));
+    r = _mm512_mask_sub_epi64(r, _mm512_cmpge_epu64_mask(r, d), r, d);
+    const __m512i y = _mm512_or_si512(_mm512_slli_epi64(r, 32), lo);
+    r = _mm512_sub_epi64(y, _mm512_mullo_epi64(_mm512_cvttpd_epu64(_mm512_mul_pd(_mm512_cvtepu64_pd(y), inverse)),
+                                               d));
+    return _mm512_mask_sub_epi64(r, _mm512_cmpge_epu64_mask(r, d), r, d);
+}
+
+static inline uint64_t mod_scalar(uint64_t h, uint64_t d, uint64_t reciprocal) {
+    // h % d without a divide: q = floor(h * reciprocal / 2^64) is floor(h / d) or one less.
+    uint64_t q = (uint64_t)(((unsigned __int128)h * reciprocal) >> 64);
+    uint64_t r = h - q * d;
+    return r >= d ? r - d : r;
+}
+
+static inline unsigned keyword_class(uint64_t h, const uint64_t *keys, const uint8_t *classes, uint64_t mask) {
+    uint64_t i = (h >> 52) & mask;
+    while (keys[i] != h && keys[i] != 0) i = (i + 1) & mask;
+    return keys[i] == h ? classes[i] : 0;
+}
+
+// The bucket arithmetic for `bucket_count` buckets (0: no hashing).
+typedef struct {
+    uint64_t count, reciprocal;
+    int small;  // count < 2^16: mod_small applies
+} bucket_math;
+
+// Pass 2 for the first `count` tokens of the lists, 8 at a time: the bucket of each n-gram is appended to
+// `bucket_list` (returns how many).
+SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists *tl, int count, scan_state *st,
+                            counts *c, const uint64_t *keys, const uint8_t *classes, uint64_t key_mask,
+                            const bucket_math *bm, uint32_t *bucket_list) {
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1);
+    const __m512i lower = _mm512_set1_epi64((long long)LOWER);
+    const __m512i d = _mm512_set1_epi64((long long)bm->count);
+    const __m512d inverse = _mm512_set1_pd(bm->small ? 1.0 / (double)bm->count : 0);
+    __m512i word_tokens = zero, max_word = zero;
+    int64_t wh = 0, quantity = 0, unit = 0, how_many = 0;
+    int listed = 0;
+    // The previous group's hashes: lane 7 is the token before this group's lane 0.
+    __m512i prev[4], cur[4];
+    for (int r = 0; r < order; r++) prev[r] = _mm512_set1_epi64((long long)st->last[r]);
+    for (int k0 = 0; k0 < count; k0 += 8) {
+        const int lanes = count - k0 < 8 ? count - k0 : 8;
+        const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
+        const __m512i s = _mm512_maskz_loadu_epi64(valid, tl->start + k0);
+        const __m512i end = _mm512_maskz_loadu_epi64(valid, tl->end + k0);
+        const __m512i len = _mm512_sub_epi64(end, _mm512_sub_epi64(s, one));
+
+        // The first 16 bytes of each token, gathered; the last ones of the text are loaded without reading past it.
+        const __m512i nv = _mm512_set1_epi64(n);
+        const __mmask8 whole0 = _mm512_mask_cmple_epi64_mask(valid, _mm512_add_epi64(s, _mm512_set1_epi64(8)), nv);
+        const __mmask8 over8 = _mm512_mask_cmpgt_epi64_mask(valid, len, _mm512_set1_epi64(8));
+        const __mmask8 whole1 = _mm512_mask_cmple_epi64_mask(over8, _mm512_add_epi64(s, _mm512_set1_epi64(16)), nv);
+        __m512i w0 = _mm512_mask_i64gather_epi64(zero, whole0, s, t, 1);
+        __m512i w1 = _mm512_mask_i64gather_epi64(zero, whole1, _mm512_add_epi64(s, _mm512_set1_epi64(8)), t, 1);
+        if (__builtin_expect((valid & ~whole0) | (over8 & ~whole1), 0)) {
+            uint64_t x0[8], x1[8];
+            _mm512_storeu_si512(x0, w0);
+            _mm512_storeu_si512(x1, w1);
+            for (int j = 0; j < lanes; j++) {
+                if ((valid & ~whole0) >> j & 1) x0[j] = load8(t, n, tl->start[k0 + j]);
+                if ((over8 & ~whole1) >> j & 1) x1[j] = load8(t, n, tl->start[k0 + j] + 8);
+            }
+            w0 = _mm512_loadu_si512(x0);
+            w1 = _mm512_loadu_si512(x1);
+        }
+        // A word hashes its lowercased letters, a number "#".
+        const __mmask8 word = _mm512_mask_cmplt_epu64_mask(
+            valid, _mm512_sub_epi64(_mm512_and_si512(_mm512_or_si512(w0, lower), _mm512_set1_epi64(0xFF)),
+                                    _mm512_set1_epi64(0x61)), _mm512_set1_epi64(26));
+        w0 = _mm512_mask_blend_epi64(word, _mm512_set1_epi64(0x23), _mm512_or_si512(w0, lower));
+        w1 = _mm512_or_si512(w1, lower);
+        const __m512i hashed = _mm512_mask_blend_epi64(word, _mm512_maskz_mov_epi64(valid, one), len);
+        // A word is 1 + (len - 1) / 6 tokens (the division exact in doubles).
+        const __m512i sixths = _mm512_cvttpd_epu64(
+            _mm512_div_pd(_mm512_cvtepu64_pd(_mm512_sub_epi64(len, one)), _mm512_set1_pd(6.0)));
+        word_tokens = _mm512_mask_add_epi64(word_tokens, word, word_tokens, _mm512_add_epi64(sixths, one));
+        max_word = _mm512_mask_max_epu64(max_word, word, max_word, len);
+        _mm512_storeu_si512(tl->w0 + k0, w0);
+        _mm512_storeu_si512(tl->w1 + k0, w1);
+        _mm512_storeu_si512(tl->hashed + k0, hashed);
+        const uint64_t longest = _mm512_reduce_max_epu64(hashed);
+        tl->steps[k0 / 8] = longest < LONG ? (uint8_t)longest : LONG;
+    }
+
+    // The hash chains, then keywords and buckets. Apart from the previous group's hashes, groups do not depend
+    // on each other, and the loop's branches now depend on values already in memory, not on gathers in flight:
+    // one loop doing everything waited for each group's gathers to learn how many steps it takes.
+    for (int k0 = 0; k0 < count; k0 += 8) {
+        const int lanes = count - k0 < 8 ? count - k0 : 8;
+        const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
+        const __m512i w0 = _mm512_loadu_si512(tl->w0 + k0), w1 = _mm512_loadu_si512(tl->w1 + k0);
+        const __m512i hashed = _mm512_loadu_si512(tl->hashed + k0);
+        const int steps = tl->steps[k0 / 8];
+        const __mmask8 long_lanes = _mm512_cmpgt_epu64_mask(hashed, _mm512_set1_epi64(LONG));
+        for (int r = 0; r < order; r++) {
+            // Order r+1 continues from the previous token's order-r hash and a space.
+            const __m512i init = r == 0 ? _mm512_set1_epi64((long long)BASIS)
+                                        : after_space(_mm512_alignr_epi64(cur[r - 1], prev[r - 1], 7));
+            cur[r] = hash_lanes(init, w0, w1, hashed, steps);
+            if (__builtin_expect(long_lanes != 0, 0)) {  // words over 16 letters: finish them byte by byte
+                uint64_t x[8];
+                _mm512_storeu_si512(x, cur[r]);
+                for (unsigned m = long_lanes; m; m &= m - 1) {
+                    const int j = __builtin_ctz(m);
+                    for (int64_t i = tl->start[k0 + j] + LONG; i <= tl->end[k0 + j]; i++) {
+                        x[j] = (x[j] ^ (t[i] | 0x20)) * PRIME;
+                    }
+                }
+                cur[r] = _mm512_loadu_si512(x);
+            }
+        }
+
+        // Keyword classes: one gathered probe per word; another word's slot (rare) is probed on in scalar code.
+        const __m512i slot = _mm512_and_si512(_mm512_srli_epi64(cur[0], 52), _mm512_set1_epi64((long long)key_mask));
+        const __m512i key = _mm512_mask_i64gather_epi64(zero, valid, slot, keys, 8);
+        const __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(valid, key, cur[0]);
+        const __mmask8 probe = valid & ~hit & _mm512_test_epi64_mask(key, key);
+        // The class as the low byte of 4 gathered ones (KeywordTable pads its classes by 3 bytes for this).
+        const __m256i class4 = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), hit, slot, classes, 1);
+        __m512i cls = _mm512_and_si512(_mm512_cvtepu32_epi64(class4), _mm512_set1_epi64(0xFF));
+        if (__builtin_expect(probe != 0, 0)) {
+            uint64_t x[8], h[8];
+            _mm512_storeu_si512(x, cls);
+            _mm512_storeu_si512(h, cur[0]);
+            for (int j = 0; j < lanes; j++) {
+                if (probe >> j & 1) x[j] = keyword_class(h[j], keys, classes, key_mask);
+            }
+            cls = _mm512_loadu_si512(x);
+        }
+        wh += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(1)));
+        quantity += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(8)));
+        unit += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(16)));
+        // "how many"/"how much": only spaces and non-ASCII bytes may come between the two words.
+        const unsigned how = _mm512_test_epi64_mask(cls, _mm512_set1_epi64(2));
+        const unsigned pairs = _mm512_test_epi64_mask(cls, _mm512_set1_epi64(4)) & (how << 1 | st->prev_how);
+        if (__builtin_expect(pairs != 0, 0)) {
+            for (unsigned m = pairs; m; m &= m - 1) {
+                const int k = k0 + __builtin_ctz(m);
+                int clean = 1;
+                for (int64_t i = (k > 0 ? tl->end[k - 1] : st->prev_end) + 1; i < tl->start[k]; i++) {
+                    if (t[i] < 0x80 && !is_space(t[i])) clean = 0;
+                }
+                how_many += clean;
+            }
+        }
+        st->prev_how = (how >> (lanes - 1)) & 1;
+
+        // Buckets of the n-grams that exist: order r+1 needs r tokens before.
+        if (bm->count > 0) {
+            for (int r = 0; r < order; r++) {
+                const int missing = r > st->have ? r - st->have : 0;
+                const __mmask8 exists = (__mmask8)(valid & (0xFFu << missing));
+                __m512i bucket;
+                if (bm->small) {
+                    bucket = mod_small(cur[r], d, inverse);
+                } else {
+                    uint64_t x[8];
+                    _mm512_storeu_si512(x, cur[r]);
+                    for (int j = 0; j < 8; j++) x[j] = mod_scalar(x[j], bm->count, bm->reciprocal);
+                    bucket = _mm512_loadu_si512(x);
+                }
+                _mm256_storeu_si256((__m256i *)(bucket_list + listed),
+                                    _mm512_cvtepi64_epi32(_mm512_maskz_compress_epi64(exists, bucket)));
+                listed += __builtin_popcount(exists);
+            }
+        }
+        st->have = st->have + lanes < 3 ? st->have + lanes : 3;
+        if (lanes == 8) {
+            for (int r = 0; r < order; r++) prev[r] = cur[r];
+        } else {
+            for (int r = 0; r < order; r++) prev[r] = _mm512_permutexvar_epi64(_mm512_set1_epi64(lanes - 1), cur[r]);
+        }
+    }
+    if (count > 0) {
+        // prev holds the last token's hashes in lane 7 (a full group) or in every lane (a partial one).
+        for (int r = 0; r < order; r++) {
+            uint64_t x[8];
+            _mm512_storeu_si512(x, prev[r]);
+            st->last[r] = x[7];
+        }
+        st->prev_end = tl->end[count - 1];
+    }
+    c->tokens += _mm512_reduce_add_epi64(word_tokens);
+    const int64_t longest_word = (int64_t)_mm512_reduce_max_epu64(max_word);
+    if (longest_word > c->max_word) c->max_word = longest_word;
+    c->wh += wh;
+    c->quantity += quantity;
+    c->unit += unit;
+    c->how_many += how_many;
+    return listed;
+}
+
+SCAN_INLINE void scan_order(const uint8_t *t, int64_t n, const uint64_t *keys, const uint8_t *classes,
+                                          int key_capacity, int order, float *dense, float *buckets,
+                                          int64_t bucket_count) {
+    counts c;
+    memset(&c, 0, sizeof c);
+    scan_state st;
+    memset(&st, 0, sizeof st);
+    st.pending_end = -1;
+    st.prev_end = -1;
+    token_lists tl;
+    const uint64_t d = bucket_count > 0 ? (uint64_t)bucket_count : 0;
+    const bucket_math bm = {d, d > 0 ? UINT64_MAX / d : 0, d > 0 && d < 65536};
+    int starts = 0, ends = 0;
+    for (int64_t chunk = 0; chunk < n; chunk += CHUNK) {
+        const int64_t stop = chunk + CHUNK < n ? chunk + CHUNK : n;
+        for (int64_t base = chunk; base < stop; base += 64) classify_block(t, n, base, &st, &c, &tl, &starts, &ends);
+        const int listed = hash_tokens(t, n, order, &tl, ends, &st, &c, keys, classes, (uint64_t)(key_capacity - 1),
+                                       &bm, tl.buckets);
+        for (int i = 0; i < listed; i++) buckets[tl.buckets[i]] += 1;
+        // A token still open at the chunk's end (a word, or a number ending in a later block) carries over.
+        if (starts > ends) tl.start[0] = tl.start[ends];
+        starts -= ends;
+        ends = 0;
+    }
+    if (st.content) c.sentences++;
+
+    dense[0] = (float)n;
+    dense[1] = (float)(n - c.continuation);
+    dense[2] = (float)c.tokens;
+    dense[3] = (float)c.words;
+    dense[4] = (float)c.digits;
+    dense[5] = (float)c.numbers;
+    dense[6] = (float)c.max_int_digits;
+    dense[7] = (float)c.decimals;
+    dense[8] = (float)c.operators;
+    dense[9] = (float)c.equals;
+    dense[10] = (float)c.fractions;
+    dense[11] = (float)c.latex;
+    dense[12] = (float)c.latex_dollars;
+    dense[13] = (float)c.money;
+    dense[14] = (float)c.percents;
+    dense[15] = (float)c.question_marks;
+    dense[16] = (float)c.sentences;
+    dense[17] = (float)c.how_many;
+    dense[18] = (float)c.wh;
+    dense[19] = (float)c.quantity;
+    dense[20] = (float)c.unit;
+    dense[21] = (float)c.capitalized;
+    dense[22] = c.words > 0 ? (float)c.letters / (float)c.words : 0;
+    dense[23] = (float)c.max_word;
+    dense[24] = (float)c.commas;
+    dense[25] = (float)c.brackets;
+    dense[26] = (float)c.newlines;
+    dense[27] = (float)c.non_ascii;
+}
+
+SCAN_TARGET void allot_text_scan(const uint8_t *text, int64_t n, const uint64_t *keyword_keys,
+                                 const uint8_t *keyword_classes, int keyword_capacity, int ngram_max, float *dense,
+                                 float *buckets, int64_t bucket_count) {
+    // One copy per order, so the passes an order does not need are not run (the Swift scan's specialization).
+    const int order = bucket_count <= 0 ? 1 : ngram_max >= 1 && ngram_max <= 3 ? ngram_max : 4;
+    if (bucket_count < 0) bucket_count = 0;
+#define SCAN(o) scan_order(text, n, keyword_keys, keyword_classes, keyword_capacity, o, dense, buckets, bucket_count)
+    switch (order) {
+    case 1: SCAN(1); break;
+    case 2: SCAN(2); break;
+    case 3: SCAN(3); break;
+    default: SCAN(4); break;
+    }
+#undef SCAN
+}
+#else
+void allot_text_scan(const uint8_t *text, int64_t n, const uint64_t *keyword_keys, const uint8_t *keyword_classes,
+                     int keyword_capacity, int ngram_max, float *dense, float *buckets, int64_t bucket_count) {
+    (void)text; (void)n; (void)keyword_keys; (void)keyword_classes; (void)keyword_capacity; (void)ngram_max;
+    (void)dense; (void)buckets; (void)bucket_count;
+}
+#endif
