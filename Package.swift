@@ -71,5 +71,7 @@ if Context.environment["ALLOT_FUZZ"] != nil {
         .executableTarget(
             name: "FuzzState", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "FuzzSupport"],
             path: "Fuzz/state", exclude: ["corpus"]),
+        .executableTarget(
+            name: "FuzzScan", dependencies: ["AllotPolicy", "FuzzSupport"], path: "Fuzz/scan", exclude: ["corpus"]),
     ]
 }
