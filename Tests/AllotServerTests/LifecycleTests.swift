@@ -123,7 +123,7 @@ struct LifecycleTests {
         #expect(try Client(path: third.socket).call(#"{"op":"hello"}"#)["ok"] as? Bool == true)
         // a regular file at the path is never removed
         let other = dir + "/not-a-socket"
-        FileManager.default.createFile(atPath: other, contents: Data("keep".utf8))
+        #expect(FileManager.default.createFile(atPath: other, contents: Data("keep".utf8)))
         let fourth = try Daemon(args: ["--model", dir + "/m.allot"], dir: dir, socketName: "not-a-socket", wait: false)
         #expect(fourth.wait() == 64)
         #expect((try? String(contentsOfFile: other, encoding: .utf8)) == "keep")
