@@ -8,11 +8,18 @@ package final class DaemonClient {
     private var writer = JSONWriter()
 
     package init(path: String, timeout: Double = 30) throws(ServerError) {
+        // Connected before `self` exists: a class whose init throws after setting every property still runs
+        // deinit, which would close the descriptor a second time.
+        fd = try Self.connect(path)
+        Sys.setTimeouts(fd, seconds: timeout)
+    }
+
+    private static func connect(_ path: String) throws(ServerError) -> Int32 {
         var addr = try Sys.makeAddress(path)
-        fd = try Sys.unixSocket()
+        let fd = try Sys.unixSocket()
         let r = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                Sys.retrying { connect(fd, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                Sys.retrying { Glibc.connect(fd, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
         }
         if r != 0 {
@@ -20,7 +27,7 @@ package final class DaemonClient {
             close(fd)
             throw ServerError(.unavailable, "cannot connect to allotd at \(path): \(reason)")
         }
-        Sys.setTimeouts(fd, seconds: timeout)
+        return fd
     }
 
     deinit { close(fd) }

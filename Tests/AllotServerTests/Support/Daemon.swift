@@ -102,6 +102,10 @@ final class Client: @unchecked Sendable {
 
     init(path: String, timeout: Double = 10) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        if fd < 0 {
+            closed = true
+            throw DaemonError.io("socket: \(String(cString: strerror(errno)))")
+        }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -114,8 +118,12 @@ final class Client: @unchecked Sendable {
             }
         }
         if r != 0 {
-            Glibc.close(fd)
-            throw DaemonError.io("connect \(path): \(String(cString: strerror(errno)))")
+            let e = errno
+            // deinit runs for a class whose init throws once every property is set: without `closed` it would
+            // close this descriptor number a second time, possibly another test's socket opened meanwhile
+            // (waitUntilListening fails here many times while a daemon starts).
+            close()
+            throw DaemonError.io("connect \(path): \(String(cString: strerror(e)))")
         }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
