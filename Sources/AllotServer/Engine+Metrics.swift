@@ -60,6 +60,10 @@ extension Engine {
         metric("state_save_ok", "gauge", "Whether the last state save succeeded.", [("", m.lastSaveOK ? 1 : 0)])
         metric("connections", "gauge", "Open connections.", [("", Double(connections.load(ordering: .relaxed)))])
         metric("uptime_seconds", "gauge", "Seconds since start.", [("", (monotonic - startedAt).rounded())])
+        let usage = Sys.processUsage()
+        metric("cpu_seconds_total", "counter", "CPU time of the daemon, all threads.",
+               [("{mode=\"user\"}", usage.user), ("{mode=\"system\"}", usage.system)])
+        metric("max_resident_memory_bytes", "gauge", "Peak resident set size.", [("", Double(usage.maxRSSBytes))])
         if let s = m.shadow {
             metric("shadow_agreement", "gauge", "Share of routes where the shadow model agrees with the live one.",
                    [("", s.routes > 0 ? Double(s.agreements) / Double(s.routes) : 0)])

@@ -43,6 +43,15 @@ package enum Sys {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
+    /// This process's CPU seconds (user, system; every thread, exited ones included) and its peak resident set in
+    /// bytes: what the sidecar costs the device, for `stats` and the metrics.
+    package static func processUsage() -> (user: Double, system: Double, maxRSSBytes: Int) {
+        var u = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &u) == 0 else { return (0, 0, 0) }
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return (seconds(u.ru_utime), seconds(u.ru_stime), u.ru_maxrss * 1024)  // ru_maxrss is in KiB on Linux
+    }
+
     /// Wall-clock seconds since the epoch: for the budget state, which must survive a restart.
     package static func wallClock() -> Double {
         var ts = timespec()

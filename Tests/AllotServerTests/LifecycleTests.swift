@@ -257,6 +257,31 @@ struct LifecycleTests {
         #expect(text.contains("allotd_routes_total 1"))
         #expect(text.contains(#"allotd_errors_total{code="bad_json"} 0"#))
         #expect(text.contains("allotd_lambda "))
+        #expect(text.contains(#"allotd_cpu_seconds_total{mode="user"} "#))
+        #expect(text.contains("allotd_max_resident_memory_bytes "))
+    }
+
+    /// `stats` reports what the daemon costs the device: its CPU time grows with the work it does, and its peak
+    /// resident set is that of a real process (a few MB), read from the kernel, not estimated.
+    @Test func statsReportTheDaemonsOwnCPUAndMemory() throws {
+        let dir = Daemon.tempDir()
+        try TestModel.write(to: dir + "/m.allot")
+        let d = try Daemon(args: ["--model", dir + "/m.allot"], dir: dir)
+        let c = try Client(path: d.socket)
+        func usage() throws -> (cpu: Double, rss: Int) {
+            let s = try c.call(#"{"op":"stats"}"#)
+            let cpu = try #require(s["cpu_seconds"] as? [String: Any])
+            let user = try #require(cpu["user"] as? Double), system = try #require(cpu["system"] as? Double)
+            #expect(user >= 0 && system >= 0)
+            return (user + system, try #require(s["max_rss_bytes"] as? Int))
+        }
+        let before = try usage()
+        let text = String(repeating: "How many apples does Tom have if he buys 3 more? ", count: 20)
+        for i in 0..<3000 { _ = try c.call(#"{"op":"route","id":\#(i),"text":"\#(text)"}"#) }
+        let after = try usage()
+        #expect(after.cpu > before.cpu, "3000 routes cost no CPU time: \(before.cpu) -> \(after.cpu)")
+        #expect(before.rss > 1 << 20 && before.rss < 1 << 30)
+        #expect(after.rss >= before.rss)
     }
 }
 
