@@ -185,13 +185,15 @@ def round_trips(args, servers, lines, condition):
                              for k in ("mean_us", "p50_us", "p99_us", "p999_us", "rps")}
             summary[name]["errors"] = sum(r["errors"] for r in runs[name])
             summary[name]["requests"] = sum(r["requests"] for r in runs[name])
-            answered = args.reps * clients * (per_client + warmup)  # warm-up requests cost CPU too
+            # what loadgen reports it completed, plus the warm-up requests (they cost CPU too)
+            answered = max(1, summary[name]["requests"] + args.reps * clients * warmup)
             summary[name]["cpu_user_us"] = cpu[name][0] / answered * 1e6
             summary[name]["cpu_system_us"] = cpu[name][1] / answered * 1e6
             summary[name]["cpu_us"] = (cpu[name][0] + cpu[name][1]) / answered * 1e6
         pairs = list(zip(runs["allotd"], runs["echo"]))
         summary["ratio"] = {k: statistics.median(a[k] / e[k] for a, e in pairs)
                             for k in ("mean_us", "p50_us", "p99_us", "p999_us", "rps")}
+        # a ratio of totals over the repetitions (per run, 10 ms CPU ticks are too coarse for a ratio)
         summary["ratio"]["cpu_us"] = summary["allotd"]["cpu_us"] / max(summary["echo"]["cpu_us"], 1e-9)
         summary["runs"] = runs
         results[str(clients)] = summary

@@ -4,8 +4,12 @@ public enum StateStore {
     public static let maxBytes = 16 << 20
 
     /// Writes `bytes` to a temporary file `<path>.tmp.<pid>` (created with `mode`) in the same directory, fsyncs
-    /// it, renames it over `path`, and fsyncs the directory so the rename survives a power cut.
-    public static func save(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o600) throws(PolicyError) {
+    /// it, renames it over `path`, and fsyncs the directory so the rename survives a power cut. With
+    /// `directorySyncRequired` false a directory that cannot be synced (not readable, or a file system that
+    /// refuses it) is not an error: the file is in place, only the rename's durability is weaker.
+    public static func save(
+        _ bytes: [UInt8], to path: String, mode: UInt32 = 0o600, directorySyncRequired: Bool = true
+    ) throws(PolicyError) {
         let dir = directory(of: path)
         let tmp = "\(path).tmp.\(SystemFile.processID())"
         var e = SystemFile.writeSync(tmp, bytes, mode: mode)
@@ -15,7 +19,9 @@ public enum StateStore {
             throw PolicyError(.io, "cannot write \(path): \(SystemFile.errnoText(e))")
         }
         e = SystemFile.syncDirectory(dir)
-        if e != 0 { throw PolicyError(.io, "cannot sync directory \(dir): \(SystemFile.errnoText(e))") }
+        if e != 0 && directorySyncRequired {
+            throw PolicyError(.io, "cannot sync directory \(dir): \(SystemFile.errnoText(e))")
+        }
     }
 
     /// The file's bytes, or `nil` when it does not exist (a first start).

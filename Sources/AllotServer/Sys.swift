@@ -190,12 +190,14 @@ package enum Sys {
         return out
     }
 
-    /// Writes `bytes` to `path` crash-safely: a temporary file beside it, fsync, rename, fsync of the directory.
+    /// Writes `bytes` to `path` crash-safely: a temporary file beside it, fsync, rename, then a best-effort fsync
+    /// of the directory (a directory that cannot be synced does not fail a save that is already in place, or the
+    /// daemon would report every save as failed and rewrite the file at each interval).
     package static func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644)
         throws(ServerError)
     {
         do {
-            try StateStore.save(bytes, to: path, mode: UInt32(mode))
+            try StateStore.save(bytes, to: path, mode: UInt32(mode), directorySyncRequired: false)
         } catch {
             throw ServerError(.io, error.message)
         }

@@ -67,9 +67,9 @@ package struct EvalCurve: Sendable {
         return best
     }
 
-    /// Mean true cost and accuracy at price `lambda`.
     typealias Outcome = (meanCost: Double, accuracy: Double)
 
+    /// Mean true cost and accuracy at price `lambda`.
     package func outcome(lambda: Double) -> (meanCost: Double, accuracy: Double) {
         var c = 0.0
         var u = 0.0

@@ -4,6 +4,7 @@
 #include <emmintrin.h>
 #include <tmmintrin.h>
 #include <immintrin.h>
+#include "gather_check.h"
 #endif
 
 int allot_kernels_vector_available(void) {
@@ -172,6 +173,7 @@ allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_wide_g
                 const __m512i tree = _mm512_add_epi32(iota, _mm512_set1_epi32((int)(q * 16)));
                 const __m512i at = _mm512_add_epi32(ix, _mm512_sll_epi32(tree, _mm_cvtsi32_si128((int)depth)));
                 const __mmask16 live = n - q * 16 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - q * 16)) - 1);
+                CHECK_GATHER32(base, at, live, 2, 4);
                 const __m512i raw = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live, at, base, 2);
                 acc = _mm512_add_epi32(acc, _mm512_srai_epi32(_mm512_slli_epi32(raw, 16), 16));
             }

@@ -10,6 +10,7 @@
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "gather_check.h"
 #endif
 
 int allot_text_scan_available(void) {
@@ -283,6 +284,8 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         const __mmask8 whole0 = _mm512_mask_cmple_epi64_mask(valid, _mm512_add_epi64(s, _mm512_set1_epi64(8)), nv);
         const __mmask8 over8 = _mm512_mask_cmpgt_epi64_mask(valid, len, _mm512_set1_epi64(8));
         const __mmask8 whole1 = _mm512_mask_cmple_epi64_mask(over8, _mm512_add_epi64(s, _mm512_set1_epi64(16)), nv);
+        CHECK_GATHER64(t, s, whole0, 1, 8);
+        CHECK_GATHER64(t, _mm512_add_epi64(s, _mm512_set1_epi64(8)), whole1, 1, 8);
         __m512i w0 = _mm512_mask_i64gather_epi64(zero, whole0, s, t, 1);
         __m512i w1 = _mm512_mask_i64gather_epi64(zero, whole1, _mm512_add_epi64(s, _mm512_set1_epi64(8)), t, 1);
         if (__builtin_expect((valid & ~whole0) | (over8 & ~whole1), 0)) {
@@ -345,10 +348,12 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
 
         // Keyword classes: one gathered probe per word; another word's slot (rare) is probed on in scalar code.
         const __m512i slot = _mm512_and_si512(_mm512_srli_epi64(cur[0], 52), _mm512_set1_epi64((long long)key_mask));
+        CHECK_GATHER64(keys, slot, valid, 8, 8);
         const __m512i key = _mm512_mask_i64gather_epi64(zero, valid, slot, keys, 8);
         const __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(valid, key, cur[0]);
         const __mmask8 probe = valid & ~hit & _mm512_test_epi64_mask(key, key);
         // The class as the low byte of 4 gathered ones (KeywordTable pads its classes by 3 bytes for this).
+        CHECK_GATHER64(classes, slot, hit, 1, 4);
         const __m256i class4 = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), hit, slot, classes, 1);
         __m512i cls = _mm512_and_si512(_mm512_cvtepu32_epi64(class4), _mm512_set1_epi64(0xFF));
         if (__builtin_expect(probe != 0, 0)) {
