@@ -262,7 +262,7 @@ struct LifecycleTests {
     }
 
     /// `stats` reports what the daemon costs the device: its CPU time grows with the work it does, and its peak
-    /// resident set is that of a real process (a few MB), read from the kernel, not estimated.
+    /// resident set is that of a real process (a few MB; far more under sanitizers), read from the kernel.
     @Test func statsReportTheDaemonsOwnCPUAndMemory() throws {
         let dir = Daemon.tempDir()
         try TestModel.write(to: dir + "/m.allot")
@@ -280,7 +280,7 @@ struct LifecycleTests {
         for i in 0..<3000 { _ = try c.call(#"{"op":"route","id":\#(i),"text":"\#(text)"}"#) }
         let after = try usage()
         #expect(after.cpu > before.cpu, "3000 routes cost no CPU time: \(before.cpu) -> \(after.cpu)")
-        #expect(before.rss > 1 << 20 && before.rss < 1 << 30)
+        #expect(before.rss > 1 << 20)  // a real process, not a placeholder (sanitizer builds run to GBs: no upper bound)
         #expect(after.rss >= before.rss)
     }
 }
