@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AllotJSONTests", dependencies: ["AllotJSON"]),
+        .testTarget(name: "AllotJSONTests", dependencies: ["AllotJSON", "AllotModel"]),
         .testTarget(name: "AllotModelTests", dependencies: ["AllotModel", "AllotJSON"], exclude: ["Fixtures"]),
         .testTarget(name: "AllotPolicyTests", dependencies: ["AllotPolicy", "AllotModel"], exclude: ["Fixtures"]),
         .testTarget(name: "AllotServerTests", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "AllotJSON"]),

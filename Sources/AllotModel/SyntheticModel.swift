@@ -1,26 +1,3 @@
-/// SplitMix64: a tiny seeded generator, so benchmarks and tests build the same model on every machine.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// An approximately standard normal deviate (Irwin-Hall: 12 uniforms minus 6), free of libm so every
-    /// platform draws the same numbers.
-    public mutating func normal() -> Double {
-        var s = -6.0
-        for _ in 0..<12 { s += Double(next() >> 11) * 0x1p-53 }
-        return s
-    }
-}
-
 /// Random models shaped like trained ones, for benchmarks and property tests (not for serving).
 ///
 /// Leaves follow a boosting-like profile: tree `t`'s leaves are `N(0, σ·decay^t)`, the way later trees fit

@@ -1,24 +1,19 @@
-/// SplitMix64: a tiny, fully specified generator, so a seed gives the same trees on every platform and Swift
-/// version (the standard library's shuffles and generators promise neither).
+import AllotModel
+
+/// The trainer's draws on SplitMix64 (fully specified, so a seed gives the same trees on every platform and Swift
+/// version; the standard library's shuffles and generators promise neither), with unbiased bounded draws,
+/// shuffles and forks.
 package struct GBDTRandom: Sendable {
-    private var state: UInt64
+    private var base: SplitMix64
 
     package init(seed: UInt64) {
-        state = seed
+        base = SplitMix64(seed: seed)
     }
 
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    package mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in [0, 1) with 53 bits.
-    package mutating func nextUnit() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
-    }
+    package mutating func nextUnit() -> Double { base.nextUnit() }
 
     /// Uniform in 0..<bound (bound > 0), by rejection so it has no modulo bias.
     package mutating func next(below bound: Int) -> Int {

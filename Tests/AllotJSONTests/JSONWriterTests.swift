@@ -1,3 +1,4 @@
+import AllotModel
 import AllotJSON
 import Testing
 

@@ -1,3 +1,4 @@
+import AllotModel
 import AllotServer
 import AllotPolicy
 import Testing

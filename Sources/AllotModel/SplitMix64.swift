@@ -1,4 +1,5 @@
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, seedable, portable generator, so mixed decisions reproduce.
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, seedable, portable generator, so mixed decisions, simulations,
+/// synthetic models and tests reproduce on every machine. One definition for every module.
 ///
 /// `state += 0x9e3779b97f4a7c15; z = state; z = (z ^ z>>30)·0xbf58476d1ce4e5b9; z = (z ^ z>>27)·0x94d049bb133111eb;
 /// return z ^ z>>31`.
@@ -21,4 +22,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1p-53
     }
+
+    /// An approximately standard normal deviate (Irwin-Hall: 12 uniforms minus 6), free of libm so every
+    /// platform draws the same numbers.
+    public mutating func normal() -> Double {
+        var s = -6.0
+        for _ in 0..<12 { s += nextUnit() }
+        return s
+    }
 }
+
+/// The name the model tools and tests use for the same generator.
+public typealias SeededGenerator = SplitMix64
