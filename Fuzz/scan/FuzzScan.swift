@@ -8,29 +8,18 @@ import FuzzSupport
 private let keywords = KeywordTable()
 private let bucketChoices = [0, 1, 7, 64, 1000, 65535, 70000]
 
-private func run(_ text: UnsafeBufferPointer<UInt8>, ngramMax: Int, buckets: Int, portable: Bool) -> [UInt32] {
-    var dense = [Float](repeating: 0, count: TextFeatures.names.count)
-    var b = [Float](repeating: 0, count: buckets)
-    dense.withUnsafeMutableBufferPointer { d in
-        b.withUnsafeMutableBufferPointer {
-            if portable {
-                TextFeatures.scanPortable(text, keywords: keywords, ngramMax: ngramMax, dense: d, buckets: $0)
-            } else {
-                TextFeatures.scan(text, keywords: keywords, ngramMax: ngramMax, dense: d, buckets: $0)
-            }
-        }
-    }
-    return (dense + b).map(\.bitPattern)
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzScan(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     guard count >= 1 else { return 0 }
     let ngramMax = Int(start[0] & 3) + 1
     let buckets = bucketChoices[Int(start[0] >> 2) % bucketChoices.count]
     let text = UnsafeBufferPointer(start: start + 1, count: count - 1)
-    let fast = run(text, ngramMax: ngramMax, buckets: buckets, portable: false)
-    let reference = run(text, ngramMax: ngramMax, buckets: buckets, portable: true)
+    func scanned(portable: Bool) -> [UInt32] {
+        TextFeatures.features(text, keywords: keywords, ngramMax: ngramMax, buckets: buckets, portable: portable)
+            .map(\.bitPattern)
+    }
+    let fast = scanned(portable: false)
+    let reference = scanned(portable: true)
     if fast != reference {
         let i = fast.indices.first { fast[$0] != reference[$0] } ?? -1
         preconditionFailure("scan differs at feature \(i) (order \(ngramMax), \(buckets) buckets)")

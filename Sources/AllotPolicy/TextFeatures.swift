@@ -40,6 +40,25 @@ enum TextFeatures {
         }
     }
 
+    /// The 28 dense counts followed by the `buckets` n-gram buckets of `text`, in a new array, from `scan` or from
+    /// the portable scan: for the tests and the scan fuzz target, which compare them (the extractor scans into its
+    /// own buffer instead).
+    static func features(
+        _ text: UnsafeBufferPointer<UInt8>, keywords: KeywordTable, ngramMax: Int, buckets: Int, portable: Bool
+    ) -> [Float] {
+        var out = [Float](repeating: 0, count: names.count + buckets)
+        out.withUnsafeMutableBufferPointer { all in
+            let dense = UnsafeMutableBufferPointer(rebasing: all[..<names.count])
+            let b = UnsafeMutableBufferPointer(rebasing: all[names.count...])
+            if portable {
+                scanPortable(text, keywords: keywords, ngramMax: ngramMax, dense: dense, buckets: b)
+            } else {
+                scan(text, keywords: keywords, ngramMax: ngramMax, dense: dense, buckets: b)
+            }
+        }
+        return out
+    }
+
     /// The same counts one byte at a time: for CPUs without AVX-512, and for tests.
     static func scanPortable(
         _ t: UnsafeBufferPointer<UInt8>, keywords: KeywordTable, ngramMax: Int,

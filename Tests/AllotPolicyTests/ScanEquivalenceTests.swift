@@ -22,20 +22,9 @@ import Testing
 
     /// `TextFeatures.scan` (which picks the vector scan when it can run) or the portable scan, called directly.
     private static func scan(_ text: [UInt8], ngramMax: Int, buckets: Int, portable: Bool) -> [Float] {
-        var dense = [Float](repeating: 0, count: TextFeatures.names.count)
-        var b = [Float](repeating: 0, count: buckets)
-        text.withUnsafeBufferPointer { t in
-            dense.withUnsafeMutableBufferPointer { d in
-                b.withUnsafeMutableBufferPointer {
-                    if portable {
-                        TextFeatures.scanPortable(t, keywords: keywords, ngramMax: ngramMax, dense: d, buckets: $0)
-                    } else {
-                        TextFeatures.scan(t, keywords: keywords, ngramMax: ngramMax, dense: d, buckets: $0)
-                    }
-                }
-            }
+        text.withUnsafeBufferPointer {
+            TextFeatures.features($0, keywords: keywords, ngramMax: ngramMax, buckets: buckets, portable: portable)
         }
-        return dense + b
     }
 
     private static func check(_ texts: [[UInt8]], orders: [Int], bucketCounts: [Int]) throws {
