@@ -16,39 +16,22 @@
 #endif
 
 #if defined(ALLOT_CHECK_GATHERS)
-// The first and last byte of each live lane's `width` bytes at base + index * scale.
-static inline void allot_touch_lanes64(const void *base, const int64_t index[8], unsigned live, int64_t scale,
-                                       int64_t width) {
-    for (int j = 0; j < 8; j++) {
-        if (!(live >> j & 1)) continue;
-        const volatile uint8_t *p = (const volatile uint8_t *)base + index[j] * scale;
-        (void)p[0];
-        (void)p[width - 1];
-    }
+// The first and last of the `width` bytes at base + offset.
+static inline void allot_touch(const void *base, int64_t offset, int64_t width) {
+    const volatile uint8_t *p = (const volatile uint8_t *)base + offset;
+    (void)p[0];
+    (void)p[width - 1];
 }
-
-static inline void allot_touch_lanes32(const void *base, const int32_t index[16], unsigned live, int64_t scale,
-                                       int64_t width) {
-    for (int j = 0; j < 16; j++) {
-        if (!(live >> j & 1)) continue;
-        const volatile uint8_t *p = (const volatile uint8_t *)base + (int64_t)index[j] * scale;
-        (void)p[0];
-        (void)p[width - 1];
-    }
-}
-// idx: an __m512i of 64-bit (CHECK_GATHER64) or 32-bit (CHECK_GATHER32) indices.
-#define CHECK_GATHER64(base, idx, live, scale, width)                                     \
-    do {                                                                                  \
-        int64_t lanes_[8];                                                                \
-        _mm512_storeu_si512(lanes_, (idx));                                               \
-        allot_touch_lanes64((base), lanes_, (unsigned)(live), (scale), (width));          \
+// idx: an __m512i of `lanes` indices of type `type`; lane j is read when bit j of `live` is set.
+#define CHECK_GATHER(type, lanes, base, idx, live, scale, width)                                  \
+    do {                                                                                          \
+        type index_[lanes];                                                                       \
+        _mm512_storeu_si512(index_, (idx));                                                       \
+        for (int j_ = 0; j_ < (lanes); j_++)                                                      \
+            if ((unsigned)(live) >> j_ & 1) allot_touch((base), (int64_t)index_[j_] * (scale), (width)); \
     } while (0)
-#define CHECK_GATHER32(base, idx, live, scale, width)                                     \
-    do {                                                                                  \
-        int32_t lanes_[16];                                                               \
-        _mm512_storeu_si512(lanes_, (idx));                                               \
-        allot_touch_lanes32((base), lanes_, (unsigned)(live), (scale), (width));          \
-    } while (0)
+#define CHECK_GATHER64(base, idx, live, scale, width) CHECK_GATHER(int64_t, 8, base, idx, live, scale, width)
+#define CHECK_GATHER32(base, idx, live, scale, width) CHECK_GATHER(int32_t, 16, base, idx, live, scale, width)
 #else
 #define CHECK_GATHER64(base, idx, live, scale, width) ((void)0)
 #define CHECK_GATHER32(base, idx, live, scale, width) ((void)0)
