@@ -3,6 +3,9 @@ public enum StateStore {
     /// Largest state file `load` accepts (a full window and reservation ring is about 3.7 MiB).
     public static let maxBytes = 16 << 20
 
+    /// `save` writes `<path>` + this + `<pid>` first; a process killed mid-save leaves that file behind.
+    package static let temporaryInfix = ".tmp."
+
     /// Writes `bytes` to a temporary file `<path>.tmp.<pid>` (created with `mode`) in the same directory, fsyncs
     /// it, renames it over `path`, and fsyncs the directory so the rename survives a power cut. With
     /// `directorySyncRequired` false a directory that cannot be synced (not readable, or a file system that
@@ -11,7 +14,7 @@ public enum StateStore {
         _ bytes: [UInt8], to path: String, mode: UInt32 = 0o600, directorySyncRequired: Bool = true
     ) throws(PolicyError) {
         let dir = directory(of: path)
-        let tmp = "\(path).tmp.\(SystemFile.processID())"
+        let tmp = path + temporaryInfix + String(SystemFile.processID())
         var e = SystemFile.writeSync(tmp, bytes, mode: mode)
         if e == 0 { e = SystemFile.rename(tmp, path) }
         if e != 0 {
@@ -32,7 +35,7 @@ public enum StateStore {
         return bytes
     }
 
-    static func directory(of path: String) -> String {
+    package static func directory(of path: String) -> String {
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
         if slash == path.utf8.startIndex { return "/" }
         return String(path[..<slash])

@@ -120,10 +120,10 @@ final class LoadedModel: Sendable {
         if let env = Sys.environment("ALLOT_MODEL"), !env.isEmpty { return env }
         var candidates = ["Models/default.allot"]
         if let exe = Sys.executablePath() {
-            var dir = Sys.directory(of: exe)
+            var dir = StateStore.directory(of: exe)
             candidates.append(dir + "/default.allot")
             for _ in 0..<4 {
-                dir = Sys.directory(of: dir)
+                dir = StateStore.directory(of: dir)
                 candidates.append(dir + "/Models/default.allot")
             }
         }

@@ -1,3 +1,4 @@
+import AllotPolicy
 import Glibc
 
 /// The listening socket, created the careful way (tailscale's safesocket): refuse when a live daemon answers on
@@ -23,7 +24,7 @@ package struct SocketListener: Sendable {
             }
             if unlink(path) != 0 { throw ServerError(.io, "removing stale socket \(path): \(Sys.errnoText())") }
         }
-        let dir = Sys.directory(of: path)
+        let dir = StateStore.directory(of: path)
         if !Sys.fileExists(dir) && mkdir(dir, 0o755) != 0 && errno != EEXIST {
             throw ServerError(.io, "creating \(dir): \(Sys.errnoText())")
         }

@@ -207,9 +207,9 @@ package enum Sys {
     /// (each restart has a new pid, so nothing else would ever remove them). Returns how many were removed.
     @discardableResult
     package static func removeStaleTemporaries(of path: String) -> Int {
-        let dir = directory(of: path)
+        let dir = StateStore.directory(of: path)
         let prefix = String(path[path.index(after: path.lastIndex(of: "/") ?? path.index(before: path.startIndex))...])
-            + ".tmp."
+            + StateStore.temporaryInfix
         guard let d = opendir(dir) else { return 0 }
         defer { closedir(d) }
         var removed = 0
@@ -223,11 +223,6 @@ package enum Sys {
             }
         }
         return removed
-    }
-
-    package static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     package static func fileExists(_ path: String) -> Bool {

@@ -67,10 +67,10 @@ package struct EvalCurve: Sendable {
         return best
     }
 
-    typealias Outcome = (meanCost: Double, accuracy: Double)
+    package typealias Outcome = (meanCost: Double, accuracy: Double)
 
     /// Mean true cost and accuracy at price `lambda`.
-    package func outcome(lambda: Double) -> (meanCost: Double, accuracy: Double) {
+    package func outcome(lambda: Double) -> Outcome {
         var c = 0.0
         var u = 0.0
         for r in 0..<rowCount {

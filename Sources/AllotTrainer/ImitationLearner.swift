@@ -85,7 +85,7 @@ extension ImitationLearner {
             return order[0]
         }
 
-        func outcome(tau: Double) -> (meanCost: Double, accuracy: Double) {
+        func outcome(tau: Double) -> EvalCurve.Outcome {
             var c = 0.0
             var u = 0.0
             for r in prob.indices {
