@@ -10,8 +10,12 @@ extension JSONWriter {
     /// Inserts pre-rendered object members (`"a":1,"b":[2]`, no braces) verbatim: for reply parts that never
     /// change, rendered once. The caller guarantees they are valid members.
     public mutating func rawMembers(_ members: [UInt8]) {
-        separate()
-        bytes.append(contentsOf: members)
+        members.withUnsafeBufferPointer { m in
+            appendRaw(maxCount: m.count) { p, comma in
+                if let base = m.baseAddress { (p + comma).initialize(from: base, count: m.count) }
+                return comma + m.count
+            }
+        }
         needsComma = true
     }
 

@@ -27,8 +27,7 @@ public struct JSONWriter: Sendable {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     public mutating func beginObject() {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
+        appendLiteral("{")
         needsComma = false
     }
 
@@ -38,8 +37,7 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
+        appendLiteral("[")
         needsComma = false
     }
 
@@ -50,56 +48,56 @@ public struct JSONWriter: Sendable {
 
     /// A member name and its colon; the member's value comes next.
     public mutating func key(_ name: String) {
-        separate()
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
     public mutating func string(_ value: String) {
-        separate()
         appendQuoted(value)
         needsComma = true
     }
 
     public mutating func number(_ value: Double) {
-        separate()
         if !value.isFinite {
-            appendASCII("null")
+            null()
         } else if value.magnitude <= 9_007_199_254_740_992 && Double(Int64(value)) == value {
-            if value == 0 && value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
-            appendInteger(Int64(value))
+            let negativeZero = value == 0 && value.sign == .minus
+            appendRaw(maxCount: 22) { p, comma in
+                var n = comma
+                if negativeZero { p[n] = UInt8(ascii: "-"); n += 1 }
+                return n + JSONWriter.writeInteger(Int64(value), to: p + n)
+            }
+            needsComma = true
         } else {
             // `description`'s text, without making the `String` (see `DigitSink`).
-            var sink = DigitSink()
-            swap(&sink.bytes, &bytes)
-            value.write(to: &sink)
-            swap(&sink.bytes, &bytes)
+            appendRaw(maxCount: DigitSink.capacity + 1) { p, comma in
+                var sink = DigitSink(p + comma)
+                value.write(to: &sink)
+                return comma + sink.count
+            }
+            needsComma = true
         }
-        needsComma = true
     }
 
     public mutating func int(_ value: Int) {
-        separate()
-        appendInteger(Int64(value))
+        appendRaw(maxCount: 21) { p, comma in comma + JSONWriter.writeInteger(Int64(value), to: p + comma) }
         needsComma = true
     }
 
     public mutating func bool(_ value: Bool) {
-        separate()
-        appendASCII(value ? "true" : "false")
+        appendLiteral(value ? "true" : "false")
         needsComma = true
     }
 
     public mutating func null() {
-        separate()
-        appendASCII("null")
+        appendLiteral("null")
         needsComma = true
     }
 
     /// Inserts `json` verbatim as one value; the caller guarantees it is valid JSON.
     public mutating func raw(_ json: String) {
-        separate()
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
         bytes.append(contentsOf: json.utf8)
         needsComma = true
     }
@@ -125,47 +123,81 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Appends what `body` writes at `p + comma`, after the separating comma `body` is told about (0 or 1 byte,
+    /// already written at `p`); `body` returns the total it wrote, comma included, at most `maxCount` bytes past
+    /// it. One uniqueness and capacity check for all of them: `Array.append` per byte was most of a route
+    /// reply's cost.
     @inline(__always)
-    mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
-    }
-
-    mutating func appendASCII(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    mutating func appendInteger(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        appendDigits(value.magnitude)
-    }
-
-    mutating func appendDigits(_ value: UInt64) {
-        var magnitude = value
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of UInt64.max
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var position = buffer.count
-            repeat {
-                position -= 1
-                buffer[position] = UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0")
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[position...]))
+    mutating func appendRaw(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>, Int) -> Int) {
+        let comma = needsComma
+        bytes.append(addingCapacity: maxCount + 1) { out in
+            out.withUnsafeMutableBufferPointer { buffer, count in
+                let p = buffer.baseAddress! + count
+                if comma { p[0] = UInt8(ascii: ",") }
+                count += body(p, comma ? 1 : 0)
+            }
         }
+    }
+
+    /// A separator (when due) and `text` verbatim.
+    @inline(__always)
+    mutating func appendLiteral(_ text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        appendRaw(maxCount: count) { p, comma in
+            (p + comma).initialize(from: text.utf8Start, count: count)
+            return comma + count
+        }
+    }
+
+    /// The decimal text of `value` at `p` (at most 20 bytes, 21 with a sign); returns its length.
+    @inline(__always)
+    static func writeInteger(_ value: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        guard value < 0 else { return writeDigits(value.magnitude, to: p) }
+        p[0] = UInt8(ascii: "-")
+        return 1 + writeDigits(value.magnitude, to: p + 1)
+    }
+
+    /// The decimal digits of `value` at `p` (at most 20); returns how many.
+    @inline(__always)
+    static func writeDigits(_ value: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var count = 1
+        var rest = value / 10
+        while rest > 0 {
+            count += 1
+            rest /= 10
+        }
+        var magnitude = value
+        var position = count
+        repeat {
+            position -= 1
+            p[position] = UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0")
+            magnitude /= 10
+        } while magnitude > 0
+        return count
     }
 }
 
-/// Receives `Double.write(to:)`'s text. The standard library hands the digits of a floating-point value to
-/// `_writeASCII` straight from its stack buffer (checked equal to `description` for millions of values); a
-/// toolchain that stops doing so still calls `write(_:)` with the same text, only slower.
+/// Receives `Double.write(to:)`'s text at a pointer with room for `capacity` bytes. The standard library hands the
+/// digits of a floating-point value to `_writeASCII` straight from its stack buffer (checked equal to
+/// `description` for millions of values); a toolchain that stops doing so still calls `write(_:)` with the same
+/// text, only slower.
 struct DigitSink: TextOutputStream {
-    var bytes: [UInt8] = []
+    /// The longest text of a finite Double (`-2.2250738585072014e-308` is 24 bytes), with room to spare.
+    static let capacity = 32
+    let start: UnsafeMutablePointer<UInt8>
+    var count = 0
+
+    init(_ start: UnsafeMutablePointer<UInt8>) { self.start = start }
 
     mutating func write(_ string: String) {
         var text = string
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        text.withUTF8 { _writeASCII($0) }
     }
 
     mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
-        bytes.append(contentsOf: buffer)
+        guard let base = buffer.baseAddress else { return }
+        let n = min(buffer.count, DigitSink.capacity - count)
+        (start + count).update(from: base, count: n)
+        count += n
     }
 }

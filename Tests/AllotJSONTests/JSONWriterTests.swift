@@ -87,6 +87,42 @@ struct JSONWriterTests {
         #expect(writer.text == #"{"a\"b":1}"#)
     }
 
+    /// The hot-reply writers (literal keys, decimal strings, pre-rendered members, strings from UTF-8 bytes) give
+    /// the same text as the general ones, commas included.
+    @Test func hotPathWritersMatchTheGeneralOnes() {
+        var rng = SplitMix64(seed: 88)
+        let members = JSONWriter.members { $0.key("a"); $0.string("x\n"); $0.key("b"); $0.int(-3) }
+        for _ in 0..<500 {
+            let ticket = rng.next() >> (rng.next() % 64)
+            let ascii = (0..<Int(rng.next() % 40)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 128) }
+            let text = String(decoding: ascii, as: UTF8.self)
+            var fast = JSONWriter(capacity: 0)  // grows as it goes: every write reserves its own room
+            fast.beginObject()
+            fast.key(literal: "id")
+            Array(text.utf8).withUnsafeBufferPointer { fast.string(utf8: $0) }
+            fast.rawMembers(members)
+            fast.key(literal: "ticket")
+            fast.string(decimal: ticket)
+            fast.key(literal: "ok")
+            fast.bool(ticket % 2 == 0)
+            fast.endObject()
+            var general = JSONWriter()
+            general.beginObject()
+            general.key("id")
+            general.string(text)
+            general.key("a")
+            general.string("x\n")
+            general.key("b")
+            general.int(-3)
+            general.key("ticket")
+            general.string(String(ticket))
+            general.key("ok")
+            general.bool(ticket % 2 == 0)
+            general.endObject()
+            #expect(fast.text == general.text)
+        }
+    }
+
     @Test func resetKeepsCapacity() {
         var writer = JSONWriter(capacity: 16)
         writer.string(String(repeating: "x", count: 1000))
