@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "CAllotShims"),
         // Vector kernels for tree evaluation (intrinsics Swift's SIMD types do not lower to), with scalar fallbacks.
         .target(name: "CAllotKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "AllotJSON"),
+        .target(name: "AllotJSON", dependencies: ["CAllotKernels"]),
         .target(
             name: "AllotModel", dependencies: ["AllotJSON", "CZlib", "CSodium", "CAllotKernels"],
             linkerSettings: [.linkedLibrary("m")]

@@ -1,3 +1,5 @@
+import CAllotKernels
+
 extension JSONParser.Reader {
     /// Parses the string starting at the opening quote at `index`; leaves `index` after the closing quote.
     mutating func parseString() throws(JSONError) -> String {
@@ -11,7 +13,7 @@ extension JSONParser.Reader {
     /// Returns where its bytes are in the input when it has no escapes (the common case: no copy); else nil, with
     /// the unescaped bytes in `scratch`. `parseString` and `JSONCursor` share it, so both read a string alike.
     ///
-    /// Bytes are validated in place, eight at a time while they are plain ASCII. With escapes, the unescaped runs
+    /// Bytes are validated in place, 16 at a time while they are plain ASCII (`allot_json_plain_run`). With escapes, the unescaped runs
     /// and decoded escapes are gathered in `scratch`.
     @inline(__always)
     mutating func scanString() throws(JSONError) -> Range<Int>? {
@@ -20,12 +22,8 @@ extension JSONParser.Reader {
         var runStart = index
         var escaped = false
         while true {
-            // Fast path: skip 8-byte words with no '"', '\\', control or non-ASCII byte.
-            while end - index >= 8 {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if Self.needsAttention(word) { break }
-                index += 8
-            }
+            // Fast path: skip the bytes that are neither '"', '\\', control nor non-ASCII, 16 at a time.
+            index += Int(allot_json_plain_run(base + index, Int64(end - index)))
             guard index < end else { throw JSONError(.unexpectedEnd, "unterminated string", at: index) }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
@@ -49,19 +47,6 @@ extension JSONParser.Reader {
                 try skipUTF8Sequence()
             }
         }
-    }
-
-    /// True if any byte of `word` is '"', '\\', < 0x20 or ≥ 0x80 (classic SWAR zero-byte tests).
-    @inline(__always)
-    static func needsAttention(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let hasQuote = (quote &- ones) & ~quote
-        let hasBackslash = (backslash &- ones) & ~backslash
-        let hasControl = word &- (ones &* 0x20)  // borrows into bit 7 for bytes < 0x20 (when word has no high bits)
-        return ((hasQuote | hasBackslash | hasControl | word) & highs) != 0
     }
 
     /// Decodes the escape at `index` (a backslash) into `scratch`.
