@@ -68,17 +68,35 @@ public struct JSONCursor {
     /// Replaces `buffer`'s contents with the next value's bytes, unescaped and validated as `JSONParser` does, when
     /// it is a string. False (and `buffer` unspecified) otherwise. The buffer's capacity is reused.
     public mutating func string(into buffer: inout [UInt8]) -> Bool {
-        guard peek == UInt8(ascii: "\"") else { return false }
+        switch string(escapedInto: &buffer) {
+        case .input(let range)?:
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(contentsOf: UnsafeBufferPointer(start: reader.base + range.lowerBound, count: range.count))
+            return true
+        case .buffer?: return true
+        case nil: return false
+        }
+    }
+
+    /// Where `string(escapedInto:)` left a string's bytes.
+    public enum StringBytes: Equatable {
+        /// The string had no escapes: its bytes are these offsets of the input, as they are.
+        case input(Range<Int>)
+        /// The string had escapes: its unescaped bytes replaced the buffer's contents.
+        case buffer
+    }
+
+    /// The next value when it is a string, validated as `JSONParser` does, without copying it when it has no
+    /// escapes (a prompt seldom has any); nil when it is not a valid string (`buffer` unspecified).
+    public mutating func string(escapedInto buffer: inout [UInt8]) -> StringBytes? {
+        guard peek == UInt8(ascii: "\"") else { return nil }
         swap(&reader.scratch, &buffer)
         defer { swap(&reader.scratch, &buffer) }
-        reader.scratch.removeAll(keepingCapacity: true)
         do {
-            if let raw = try reader.scanString() {
-                reader.scratch.append(contentsOf: UnsafeBufferPointer(start: reader.base + raw.lowerBound, count: raw.count))
-            }
-            return true
+            if let raw = try reader.scanString() { return .input(raw) }
+            return .buffer
         } catch {
-            return false
+            return nil
         }
     }
 

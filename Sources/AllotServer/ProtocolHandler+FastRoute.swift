@@ -1,8 +1,9 @@
 import AllotJSON
+import Glibc
 
 /// The route fast path: one pass over a request line that is a plain route, with no `JSONValue`, dictionary or
-/// `String` (the generic path spends ~17,000 instructions per GSM8K route on those; this, ~4,000, a third of it
-/// unescaping the prompt).
+/// `String` (the generic path spends ~17,000 instructions per GSM8K route on those; this, ~4,000). A prompt
+/// without escapes is validated, 16 bytes at a time, and read where it is in the line, not copied.
 ///
 /// It answers only a line that is one JSON object whose members are among `op`, `id`, `text`, `signals` and
 /// `explain`, each at most once, keys without escapes, `"op":"route"` (no escapes), `id` a string of at most 256
@@ -29,7 +30,7 @@ extension ProtocolHandler {
         }
 
         static func equal(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
-            key.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            ProtocolHandler.same(key, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         }
     }
 
@@ -45,12 +46,12 @@ extension ProtocolHandler {
             guard let n = shadowModel.signalBytes else { return false }
             shadowNames = n
         }
-        for i in scratch.decision!.signals.indices { scratch.decision!.signals[i] = .nan }
-        if !shadowNames.isEmpty { for i in scratch.shadow!.signals.indices { scratch.shadow!.signals[i] = .nan } }
+        scratch.decision!.signals.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) }
+        if !shadowNames.isEmpty { scratch.shadow!.signals.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
 
         var seen: UInt8 = 0
         var idNumber: Double?
-        var hasText = false
+        var textBytes: JSONCursor.StringBytes?
         var explain = false
         c.skipWhitespace()
         while true {
@@ -71,8 +72,8 @@ extension ProtocolHandler {
                 }
             case .text:
                 if c.peek == UInt8(ascii: "\"") {
-                    guard c.string(into: &text) else { return false }
-                    hasText = true
+                    guard let bytes = c.string(escapedInto: &text) else { return false }
+                    textBytes = bytes
                 } else {
                     guard c.take(literal: "null") else { return false }
                 }
@@ -92,14 +93,17 @@ extension ProtocolHandler {
         }
         c.skipWhitespace()
         guard c.isAtEnd, seen & Member.op.rawValue != 0,
-            hasText || seen & Member.signals.rawValue != 0
+            textBytes != nil || seen & Member.signals.rawValue != 0
         else { return false }
 
         let decision: RouteDecision
-        if hasText {
-            let bytes = text
-            decision = bytes.withUnsafeBufferPointer { engine.decide(text: $0, scratch: &scratch) }
-        } else {
+        switch textBytes {
+        case .input(let range)?:
+            let bytes = UnsafeBufferPointer(rebasing: line.assumingMemoryBound(to: UInt8.self)[range])
+            decision = engine.decide(text: bytes, scratch: &scratch)
+        case .buffer?:
+            decision = text.withUnsafeBufferPointer { engine.decide(text: $0, scratch: &scratch) }
+        case nil:
             decision = engine.decide(text: nil, scratch: &scratch)
         }
         w.beginObject()
@@ -131,10 +135,10 @@ extension ProtocolHandler {
             guard c.take(UInt8(ascii: ":")) else { return false }
             c.skipWhitespace()
             guard let v = c.number(), v.isFinite else { return false }
-            for (i, n) in names.enumerated() where name.elementsEqual(n) {
+            for i in names.indices where names[i].withUnsafeBufferPointer({ ProtocolHandler.same(name, $0) }) {
                 scratch.decision!.signals[i] = Float(v)
             }
-            for (i, n) in shadowNames.enumerated() where name.elementsEqual(n) {
+            for i in shadowNames.indices where shadowNames[i].withUnsafeBufferPointer({ ProtocolHandler.same(name, $0) }) {
                 scratch.shadow!.signals[i] = Float(v)
             }
             c.skipWhitespace()
@@ -142,6 +146,12 @@ extension ProtocolHandler {
             guard c.take(UInt8(ascii: ",")) else { return false }
             c.skipWhitespace()
         }
+    }
+
+    @inline(__always)
+    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
     }
 
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -13,7 +13,8 @@ package struct ProtocolHandler {
     let engine: Engine
     let access: Engine.Access
     var scratch = RouteScratch()
-    /// The fast path's reusable buffers: the unescaped `text` and a string `id`.
+    /// The fast path's reusable buffers: the `text` of a prompt with escapes, unescaped (one without is read
+    /// where it is in the line), and a string `id`.
     var text: [UInt8] = []
     var id: [UInt8] = []
     /// Off only to compare both paths' replies (the differential test, the request fuzz target).
