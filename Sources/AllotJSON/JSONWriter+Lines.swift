@@ -1,22 +1,13 @@
 extension JSONWriter {
     /// Ends one NDJSON record: a newline, after which the next value starts a new document (no comma).
-    public mutating func endLine() {
-        bytes.append(UInt8(ascii: "\n"))
-        needsComma = false
-    }
+    public mutating func endLine() { write(reserving: 1) { $0.endLine() } }
 }
 
 extension JSONWriter {
     /// Inserts pre-rendered object members (`"a":1,"b":[2]`, no braces) verbatim: for reply parts that never
     /// change, rendered once. The caller guarantees they are valid members.
     public mutating func rawMembers(_ members: [UInt8]) {
-        members.withUnsafeBufferPointer { m in
-            appendRaw(maxCount: m.count) { p, comma in
-                if let base = m.baseAddress { (p + comma).initialize(from: base, count: m.count) }
-                return comma + m.count
-            }
-        }
-        needsComma = true
+        members.withUnsafeBufferPointer { m in write(reserving: m.count + 1) { $0.members(m) } }
     }
 
     /// Renders members once for `rawMembers`: what `build` writes inside an object, without the braces.

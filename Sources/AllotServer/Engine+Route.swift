@@ -99,15 +99,29 @@ extension Engine {
     }
 
     func writeRoute(_ d: RouteDecision, scratch: RouteScratch, explain: Bool, into w: inout JSONWriter) {
+        w.write(reserving: Engine.routeRoom(d)) { writeRoute(d, into: &$0) }
+        if explain { writeExplain(d, scratch: scratch, into: &w) }
+    }
+
+    /// Room for `writeRoute(_:into:)`: the action's members, then `cost`, `lambda` and `ticket` with their keys.
+    static func routeRoom(_ d: RouteDecision) -> Int {
+        d.model.routeMembers[d.action].count + 1 + 2 * (JSONSpan.roomForNumber + 10) + JSONSpan.roomForDecimal + 10
+    }
+
+    /// A route reply's members after `id` and `ok`, but the explanation.
+    func writeRoute(_ d: RouteDecision, into s: inout JSONSpan) {
+        d.model.routeMembers[d.action].withUnsafeBufferPointer { s.members($0) }
+        s.key(literal: "cost")
+        s.number(d.cost)
+        s.key(literal: "lambda")
+        s.number(d.lambda)
+        s.key(literal: "ticket")
+        s.string(decimal: d.ticket.rawValue)
+    }
+
+    func writeExplain(_ d: RouteDecision, scratch: RouteScratch, into w: inout JSONWriter) {
+        guard let s = scratch.decision else { return }
         let actions = d.model.file.actions
-        w.rawMembers(d.model.routeMembers[d.action])
-        w.key(literal: "cost")
-        w.number(d.cost)
-        w.key(literal: "lambda")
-        w.number(d.lambda)
-        w.key(literal: "ticket")
-        w.string(decimal: d.ticket.rawValue)
-        guard explain, let s = scratch.decision else { return }
         w.key("explain")
         w.beginArray()
         for a in actions.indices {

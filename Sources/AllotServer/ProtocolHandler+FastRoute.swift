@@ -106,19 +106,27 @@ extension ProtocolHandler {
         case nil:
             decision = engine.decide(text: nil, scratch: &scratch)
         }
-        w.beginObject()
-        if seen & Member.id.rawValue != 0 {
-            w.key(literal: "id")
-            if let idNumber {
-                w.number(idNumber)
-            } else {
-                id.withUnsafeBufferPointer { w.string(utf8: $0) }
+        // The whole reply in one reservation, but an explanation.
+        let hasID = seen & Member.id.rawValue != 0
+        id.withUnsafeBufferPointer { idBytes in
+            let room = 2 + JSONSpan.room(string: idBytes.count) + JSONSpan.roomForNumber + 10 + 10
+                + Engine.routeRoom(decision) + 2
+            w.write(reserving: room) { s in
+                s.beginObject()
+                if hasID {
+                    s.key(literal: "id")
+                    if let idNumber { s.number(idNumber) } else { s.string(utf8: idBytes) }
+                }
+                s.key(literal: "ok")
+                s.bool(true)
+                engine.writeRoute(decision, into: &s)
+                if !explain { s.endObject() }
             }
         }
-        w.key(literal: "ok")
-        w.bool(true)
-        engine.writeRoute(decision, scratch: scratch, explain: explain, into: &w)
-        w.endObject()
+        if explain {
+            engine.writeExplain(decision, scratch: scratch, into: &w)
+            w.endObject()
+        }
         return true
     }
 

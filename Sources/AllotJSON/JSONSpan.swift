@@ -1,0 +1,247 @@
+/// Room reserved in a `JSONWriter` once and filled through a pointer: `JSONWriter.write(reserving:_:)`. Every
+/// writer call is one of these calls in room of its own; a hot reply (a route's) makes all of its calls in one
+/// reservation, so it pays one capacity and uniqueness check instead of one per call (`Array.append` per byte
+/// was most of a route reply's cost).
+///
+/// Each call needs at most the room its `room` function gives. Writing past the reserved room stops the process
+/// (a precondition) rather than touching memory that is not the writer's. A span is valid only inside the
+/// closure that received it.
+public struct JSONSpan {
+    let base: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    /// Bytes written so far.
+    var count = 0
+    /// True after a value or a closed container: the next key or value needs a comma first.
+    var needsComma: Bool
+
+    init(base: UnsafeMutablePointer<UInt8>, capacity: Int, needsComma: Bool) {
+        self.base = base
+        self.capacity = capacity
+        self.needsComma = needsComma
+    }
+
+    /// Room for a string or key of `utf8Count` bytes (each may become a 6-byte `\u00XX`), quotes, colon, comma.
+    public static func room(string utf8Count: Int) -> Int { 6 * utf8Count + 4 }
+    /// Room for any number, integer or Double, and its comma.
+    public static let roomForNumber = 1 + DigitSink.capacity
+    /// Room for a `string(decimal:)` and its comma.
+    public static let roomForDecimal = 23
+
+    public mutating func beginObject() {
+        open(UInt8(ascii: "{"))
+    }
+
+    public mutating func endObject() {
+        put(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        open(UInt8(ascii: "["))
+    }
+
+    public mutating func endArray() {
+        put(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// A member name and its colon, escaped as a string is.
+    public mutating func key(utf8 name: UnsafeBufferPointer<UInt8>) {
+        quoted(name)
+        put(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A member name given as a literal that needs no escaping (no '"', '\\' or control character), copied as is:
+    /// for the constant keys of hot replies, without `key(utf8:)`'s per-byte escape check.
+    public mutating func key(literal name: StaticString) {
+        separate()
+        put(UInt8(ascii: "\""))
+        put(name.utf8Start, name.utf8CodeUnitCount)
+        put(UInt8(ascii: "\""))
+        put(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// `utf8` (valid UTF-8) as a JSON string: escapes '"', '\\' and U+0000...U+001F (`\n`, `\r`, `\t`, `\b`, `\f`,
+    /// else `\u00XX`); everything else, including non-ASCII, is copied as is.
+    public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        quoted(utf8)
+        needsComma = true
+    }
+
+    /// The decimal digits of `value` as a JSON string (`"42"`), as `string(String(value))` would write them.
+    public mutating func string(decimal value: UInt64) {
+        separate()
+        put(UInt8(ascii: "\""))
+        digits(value)
+        put(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// Non-finite values as `null`; integral values with |x| ≤ 2^53 without a fraction or exponent (`4`, `-0` keeps
+    /// its sign); all others in Swift's shortest round-trip form (`0.1`, `1e-07`, `1.2345678901234567e+20`), so
+    /// `Double(text) == x` for every finite x.
+    public mutating func number(_ value: Double) {
+        if !value.isFinite {
+            literal("null")
+            return
+        }
+        separate()
+        if value.magnitude <= 9_007_199_254_740_992 && Double(Int64(value)) == value {
+            if value.sign == .minus { put(UInt8(ascii: "-")) }
+            digits(UInt64(value.magnitude))
+        } else {
+            // `description`'s text, without making the `String` (see `DigitSink`).
+            precondition(capacity - count >= DigitSink.capacity, "JSONSpan: reserved room exceeded")
+            var sink = DigitSink(base + count)
+            value.write(to: &sink)
+            count += sink.count
+        }
+        needsComma = true
+    }
+
+    public mutating func int(_ value: Int) {
+        separate()
+        if value < 0 { put(UInt8(ascii: "-")) }
+        digits(UInt64(value.magnitude))
+        needsComma = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        literal(value ? "true" : "false")
+    }
+
+    public mutating func null() {
+        literal("null")
+    }
+
+    /// Pre-rendered object members (`"a":1,"b":[2]`, no braces), verbatim (`JSONWriter.members`).
+    public mutating func members(_ members: UnsafeBufferPointer<UInt8>) {
+        separate()
+        if let start = members.baseAddress { put(start, members.count) }
+        needsComma = true
+    }
+
+    /// One JSON value, verbatim: the caller guarantees it is valid JSON.
+    mutating func raw(_ json: UnsafeBufferPointer<UInt8>) {
+        members(json)
+    }
+
+    /// Ends one NDJSON record: a newline, after which the next value starts a new document (no comma).
+    mutating func endLine() {
+        put(UInt8(ascii: "\n"))
+        needsComma = false
+    }
+
+    // MARK: - Bytes
+
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        precondition(count < capacity, "JSONSpan: reserved room exceeded")
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafePointer<UInt8>, _ n: Int) {
+        precondition(n <= capacity - count, "JSONSpan: reserved room exceeded")
+        (base + count).initialize(from: bytes, count: n)
+        count += n
+    }
+
+    @inline(__always)
+    mutating func separate() {
+        if needsComma { put(UInt8(ascii: ",")) }
+    }
+
+    mutating func open(_ bracket: UInt8) {
+        separate()
+        put(bracket)
+        needsComma = false
+    }
+
+    mutating func literal(_ text: StaticString) {
+        separate()
+        put(text.utf8Start, text.utf8CodeUnitCount)
+        needsComma = true
+    }
+
+    /// The decimal digits of `value` (at most 20).
+    mutating func digits(_ value: UInt64) {
+        var length = 1
+        var rest = value / 10
+        while rest > 0 {
+            length += 1
+            rest /= 10
+        }
+        precondition(length <= capacity - count, "JSONSpan: reserved room exceeded")
+        var magnitude = value
+        var position = count + length
+        repeat {
+            position -= 1
+            base[position] = UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0")
+            magnitude /= 10
+        } while magnitude > 0
+        count += length
+    }
+
+    mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
+        separate()
+        put(UInt8(ascii: "\""))
+        guard let start = utf8.baseAddress else {
+            put(UInt8(ascii: "\""))
+            return
+        }
+        var runStart = 0
+        for position in utf8.indices {
+            let byte = utf8[position]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            put(start + runStart, position - runStart)
+            runStart = position + 1
+            put(UInt8(ascii: "\\"))
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(byte)
+            case 0x0A: put(UInt8(ascii: "n"))
+            case 0x0D: put(UInt8(ascii: "r"))
+            case 0x09: put(UInt8(ascii: "t"))
+            case 0x08: put(UInt8(ascii: "b"))
+            case 0x0C: put(UInt8(ascii: "f"))
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                put(UInt8(ascii: "u"))
+                put(UInt8(ascii: "0"))
+                put(UInt8(ascii: "0"))
+                put(hex.utf8Start[Int(byte >> 4)])
+                put(hex.utf8Start[Int(byte & 0x0F)])
+            }
+        }
+        put(start + runStart, utf8.count - runStart)
+        put(UInt8(ascii: "\""))
+    }
+}
+
+/// Receives `Double.write(to:)`'s text at a pointer with room for `capacity` bytes. The standard library hands the
+/// digits of a floating-point value to `_writeASCII` straight from its stack buffer (checked equal to
+/// `description` for millions of values); a toolchain that stops doing so still calls `write(_:)` with the same
+/// text, only slower.
+struct DigitSink: TextOutputStream {
+    /// The longest text of a finite Double (`-2.2250738585072014e-308` is 24 bytes), with room to spare.
+    static let capacity = 32
+    let start: UnsafeMutablePointer<UInt8>
+    var count = 0
+
+    init(_ start: UnsafeMutablePointer<UInt8>) { self.start = start }
+
+    mutating func write(_ string: String) {
+        var text = string
+        text.withUTF8 { _writeASCII($0) }
+    }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress else { return }
+        let n = min(buffer.count, DigitSink.capacity - count)
+        (start + count).update(from: base, count: n)
+        count += n
+    }
+}
