@@ -101,16 +101,20 @@ static int64_t scan_number(const uint8_t *t, int64_t n, int64_t i, counts *c) {
 }
 
 // Appends the positions of mask's bits (base + bit) to out; returns how many. Writes up to 8 slots past them.
+// Each byte of the mask is one compress and one store, at an offset known up front (the popcounts of the bytes
+// before it, summed by one multiply), so the 8 stores do not wait for each other.
 SCAN_INLINE int append_positions(uint64_t mask, int64_t base, int64_t *out) {
-    int k = 0;
-    __m512i idx = _mm512_add_epi64(_mm512_set1_epi64(base), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+    uint64_t x = mask - ((mask >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;         // byte q: popcount of byte q
+    const uint64_t before = (x * 0x0101010101010101ull) << 8;  // byte q: popcount of bytes 0 to q-1 (up to 56)
+    const __m512i idx = _mm512_add_epi64(_mm512_set1_epi64(base), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
     for (int q = 0; q < 8; q++) {
-        __mmask8 m = (__mmask8)(mask >> (8 * q));
-        _mm512_storeu_si512(out + k, _mm512_maskz_compress_epi64(m, idx));
-        k += __builtin_popcount(m);
-        idx = _mm512_add_epi64(idx, _mm512_set1_epi64(8));
+        const __m512i positions = _mm512_add_epi64(idx, _mm512_set1_epi64(8 * q));
+        _mm512_storeu_si512(out + (before >> (8 * q) & 0xFF),
+                            _mm512_maskz_compress_epi64((__mmask8)(mask >> (8 * q)), positions));
     }
-    return k;
+    return __builtin_popcountll(mask);
 }
 
 #define POP(m) ((int64_t)__builtin_popcountll(m))
@@ -267,6 +271,8 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
     const __m512i d = _mm512_set1_epi64((long long)bm->count);
     const __m512d inverse = _mm512_set1_pd(bm->small ? 1.0 / (double)bm->count : 0);
     __m512i word_tokens = zero, max_word = zero;
+    const __m512i d_mask = _mm512_set1_epi64((long long)(bm->count - 1));
+    const int pow2 = bm->count > 0 && (bm->count & (bm->count - 1)) == 0;
     int64_t wh = 0, quantity = 0, unit = 0, how_many = 0;
     int listed = 0;
     // The previous group's hashes: lane 7 is the token before this group's lane 0.
@@ -285,9 +291,13 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         const __mmask8 over8 = _mm512_mask_cmpgt_epi64_mask(valid, len, _mm512_set1_epi64(8));
         const __mmask8 whole1 = _mm512_mask_cmple_epi64_mask(over8, _mm512_add_epi64(s, _mm512_set1_epi64(16)), nv);
         CHECK_GATHER64(t, s, whole0, 1, 8);
-        CHECK_GATHER64(t, _mm512_add_epi64(s, _mm512_set1_epi64(8)), whole1, 1, 8);
         __m512i w0 = _mm512_mask_i64gather_epi64(zero, whole0, s, t, 1);
-        __m512i w1 = _mm512_mask_i64gather_epi64(zero, whole1, _mm512_add_epi64(s, _mm512_set1_epi64(8)), t, 1);
+        // Bytes 8 to 15 only for words over 8 letters (a few per prompt): a gather costs as much masked or not.
+        __m512i w1 = zero;
+        if (__builtin_expect(whole1 != 0, 0)) {
+            CHECK_GATHER64(t, _mm512_add_epi64(s, _mm512_set1_epi64(8)), whole1, 1, 8);
+            w1 = _mm512_mask_i64gather_epi64(zero, whole1, _mm512_add_epi64(s, _mm512_set1_epi64(8)), t, 1);
+        }
         if (__builtin_expect((valid & ~whole0) | (over8 & ~whole1), 0)) {
             uint64_t x0[8], x1[8];
             _mm512_storeu_si512(x0, w0);
@@ -357,13 +367,22 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         const __m256i class4 = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), hit, slot, classes, 1);
         __m512i cls = _mm512_and_si512(_mm512_cvtepu32_epi64(class4), _mm512_set1_epi64(0xFF));
         if (__builtin_expect(probe != 0, 0)) {
-            uint64_t x[8], h[8];
-            _mm512_storeu_si512(x, cls);
+            // Nearly always no keyword (common short words on another keyword's slot): cls is reloaded only when
+            // one is found, as a vector load of 8 scalar stores waits for them all to commit.
+            uint64_t h[8];
+            unsigned found[8], any = 0;
             _mm512_storeu_si512(h, cur[0]);
-            for (int j = 0; j < lanes; j++) {
-                if (probe >> j & 1) x[j] = keyword_class(h[j], keys, classes, key_mask);
+            for (unsigned m = probe; m; m &= m - 1) {
+                const int j = __builtin_ctz(m);
+                found[j] = keyword_class(h[j], keys, classes, key_mask);
+                any |= found[j];
             }
-            cls = _mm512_loadu_si512(x);
+            if (__builtin_expect(any != 0, 0)) {
+                uint64_t x[8];
+                _mm512_storeu_si512(x, cls);
+                for (unsigned m = probe; m; m &= m - 1) x[__builtin_ctz(m)] = found[__builtin_ctz(m)];
+                cls = _mm512_loadu_si512(x);
+            }
         }
         wh += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(1)));
         quantity += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(8)));
@@ -389,7 +408,9 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
                 const int missing = r > st->have ? r - st->have : 0;
                 const __mmask8 exists = (__mmask8)(valid & (0xFFu << missing));
                 __m512i bucket;
-                if (bm->small) {
+                if (pow2) {
+                    bucket = _mm512_and_si512(cur[r], d_mask);
+                } else if (bm->small) {
                     bucket = mod_small(cur[r], d, inverse);
                 } else {
                     uint64_t x[8];
