@@ -1,11 +1,14 @@
 // allot-text v1's scan (TextFeatures) with AVX-512: the same counts and n-gram buckets as the Swift scan, bit for
-// bit, without its mispredicted branch per word. Two passes per chunk of 256 bytes:
+// bit, without its mispredicted branch per word. Two passes per chunk of 512 bytes:
 //  1. each 64-byte block is classified into bitmaps (letters, digits, punctuation, ...): the per-byte counts are
 //     popcounts, and word starts and ends are bitmap edges compressed into position lists; only numbers (a few,
 //     with their separator rules) and sentence ends walk their bits one by one;
-//  2. the tokens 8 to a vector: their first 16 bytes gathered, FNV-1a one byte per step for all 8 lanes (masked
-//     past each token's end), one pass per n-gram order, order r+1 continuing from the previous token's order-r
-//     hash; then the keyword classes (a gathered probe) and the buckets (h % d through doubles), also 8 at a time.
+//  2. the tokens 8 to a vector: their first 8 bytes gathered (bytes 8 to 15 too in the few groups with a word over
+//     8 letters), then FNV-1a one byte per step for all 8 lanes (masked past each token's end): one pass per
+//     n-gram order over all the chunk's groups, 8 unrolled steps per group and 2 groups' chains interleaved (a
+//     step waits ~5 cycles for the last; nothing else does), order r+1 continuing from the previous token's
+//     order-r hash; then the keyword classes (a gathered probe) and the buckets (h % d, a mask for a power of
+//     two), also 8 at a time.
 #include "allot_kernels.h"
 #include <string.h>
 #if defined(__x86_64__)
@@ -29,9 +32,12 @@ int allot_text_scan_available(void) {
 #define SCAN_INLINE SCAN_TARGET __attribute__((always_inline)) static inline
 
 enum {
-    CHUNK = 256,                  // bytes per pass-1/pass-2 round: bounds the token lists on the stack
+    CHUNK = 512,                  // bytes per pass-1/pass-2 round: bounds the token lists on the stack (~45 KB);
+                                  // a GSM8K prompt in one round (at 256, ~5% more time in partial groups)
     SLOTS = CHUNK + 1 + 8 + 8,    // tokens of a chunk (one per byte at most), the word carried in, vector slack
-    LONG = 16,                    // bytes of a token the vector pass hashes; longer tokens finish in scalar code
+    LONG = 16,                    // bytes of a token the vector passes hash; longer tokens finish in scalar code
+    BATCH = 2,                    // groups of 8 tokens whose hash chains are interleaved
+    GROUPS = ((CHUNK + 1 + 7) / 8 + BATCH - 1) / BATCH * BATCH,  // groups of a chunk's tokens, whole batches
 };
 static const uint64_t BASIS = 0xcbf29ce484222325ull, PRIME = 0x100000001b3ull;
 static const uint64_t LOWER = 0x2020202020202020ull;
@@ -55,9 +61,12 @@ typedef struct {
 
 typedef struct {
     int64_t start[SLOTS], end[SLOTS];  // first and last byte of each token
-    uint64_t w0[SLOTS], w1[SLOTS];     // its first 16 bytes, lowercased (a number hashes as "#")
-    uint64_t hashed[SLOTS];            // bytes hashed: the word's length, 1 for a number
-    uint8_t steps[SLOTS / 8];          // per group of 8 tokens: the longest, up to LONG
+    uint64_t w0[8 * GROUPS];           // its first 8 bytes, lowercased (a number hashes as "#")
+    uint64_t w1[8 * GROUPS];           // bytes 8 to 15 of words over 8 letters, lowercased (groups with one)
+    uint64_t live[GROUPS];             // per group of 8 tokens: live_matrix of the bytes hashed (up to 8)
+    uint64_t live1[GROUPS];            // per group: live_matrix of the bytes hashed past 8; 0 for most groups
+    uint8_t over16[GROUPS];            // per group: lanes of words over 16 letters
+    uint64_t hash[4][8 * GROUPS + 8];  // [r][1 + k]: order-(r+1) hash of token k; [r][0]: the previous token's
     uint32_t buckets[4 * SLOTS];       // buckets of the n-grams ending at them
 } token_lists;
 
@@ -101,16 +110,20 @@ static int64_t scan_number(const uint8_t *t, int64_t n, int64_t i, counts *c) {
 }
 
 // Appends the positions of mask's bits (base + bit) to out; returns how many. Writes up to 8 slots past them.
+// Each byte of the mask is one compress and one store, at an offset known up front (the popcounts of the bytes
+// before it, summed by one multiply), so the 8 stores do not wait for each other.
 SCAN_INLINE int append_positions(uint64_t mask, int64_t base, int64_t *out) {
-    int k = 0;
-    __m512i idx = _mm512_add_epi64(_mm512_set1_epi64(base), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+    uint64_t x = mask - ((mask >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;         // byte q: popcount of byte q
+    const uint64_t before = (x * 0x0101010101010101ull) << 8;  // byte q: popcount of bytes 0 to q-1 (up to 56)
+    const __m512i idx = _mm512_add_epi64(_mm512_set1_epi64(base), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
     for (int q = 0; q < 8; q++) {
-        __mmask8 m = (__mmask8)(mask >> (8 * q));
-        _mm512_storeu_si512(out + k, _mm512_maskz_compress_epi64(m, idx));
-        k += __builtin_popcount(m);
-        idx = _mm512_add_epi64(idx, _mm512_set1_epi64(8));
+        const __m512i positions = _mm512_add_epi64(idx, _mm512_set1_epi64(8 * q));
+        _mm512_storeu_si512(out + (before >> (8 * q) & 0xFF),
+                            _mm512_maskz_compress_epi64((__mmask8)(mask >> (8 * q)), positions));
     }
-    return k;
+    return __builtin_popcountll(mask);
 }
 
 #define POP(m) ((int64_t)__builtin_popcountll(m))
@@ -206,17 +219,16 @@ SCAN_INLINE void classify_block(const uint8_t *t, int64_t n, int64_t base, scan_
     *ends += append_positions((letter & ~letter_next) | number_end, base, tl->end + *ends);
 }
 
-// Adds one FNV-1a step per byte of each lane's token (bytes past its length leave the lane unchanged).
-SCAN_INLINE __m512i hash_lanes(__m512i h, __m512i w0, __m512i w1, __m512i len, int steps) {
-    const __m512i prime = _mm512_set1_epi64((long long)PRIME), byte = _mm512_set1_epi64(0xFF);
-    __m512i w = w0;
-    for (int j = 0; j < steps; j++) {
-        if (j == 8) w = w1;
-        const __mmask8 live = _mm512_cmpgt_epu64_mask(len, _mm512_set1_epi64(j));
-        h = _mm512_mask_mullo_epi64(h, live, _mm512_xor_si512(h, _mm512_and_si512(w, byte)), prime);
-        w = _mm512_srli_epi64(w, 8);
-    }
-    return h;
+// Qword j: every byte j, for live_matrix.
+SCAN_INLINE __m512i step_numbers(void) {
+    return _mm512_setr_epi64(0, 0x0101010101010101ll, 0x0202020202020202ll, 0x0303030303030303ll,
+                             0x0404040404040404ll, 0x0505050505050505ll, 0x0606060606060606ll, 0x0707070707070707ll);
+}
+
+// Bit 8j + lane set when lane's `hashed` exceeds j (j < 8): the lanes step j of hash8_batch updates.
+SCAN_INLINE uint64_t live_matrix(__m512i hashed) {
+    const __m512i x = _mm512_broadcastq_epi64(_mm512_cvtusepi64_epi8(hashed));  // byte 8j + lane: lane's length
+    return _mm512_cmpgt_epu8_mask(x, step_numbers());
 }
 
 // (g XOR ' ') * prime: the hash of "g-gram " that the next token continues.
@@ -257,21 +269,51 @@ typedef struct {
     int small;  // count < 2^16: mod_small applies
 } bucket_math;
 
+// Words over 16 letters (lanes `over16` of the group at k0): their bytes past 16, one at a time.
+SCAN_TARGET static __m512i finish_long(const uint8_t *t, const token_lists *tl, int k0, unsigned over16, __m512i h) {
+    uint64_t x[8];
+    _mm512_storeu_si512(x, h);
+    for (unsigned m = over16; m; m &= m - 1) {
+        const int j = __builtin_ctz(m);
+        for (int64_t i = tl->start[k0 + j] + LONG; i <= tl->end[k0 + j]; i++) x[j] = (x[j] ^ (t[i] | 0x20)) * PRIME;
+    }
+    return _mm512_loadu_si512(x);
+}
+
+// Adds one FNV-1a step per byte of w (low byte first) to the lanes `live` marks for that step, for BATCH groups
+// at once: 8 unrolled steps, no branch, the chains' steps interleaved.
+SCAN_INLINE void hash8_batch(__m512i *h, const uint64_t *w, const uint64_t *live) {
+    const __m512i prime = _mm512_set1_epi64((long long)PRIME), byte = _mm512_set1_epi64(0xFF);
+    __m512i v[BATCH];
+    uint64_t m[BATCH];
+    for (int b = 0; b < BATCH; b++) {
+        v[b] = _mm512_loadu_si512(w + 8 * b);
+        m[b] = live[b];
+    }
+    for (int j = 0; j < 8; j++) {
+        for (int b = 0; b < BATCH; b++) {
+            const __m512i x = _mm512_ternarylogic_epi64(h[b], _mm512_srli_epi64(v[b], 8 * j), byte, 0x78);
+            h[b] = _mm512_mask_mullo_epi64(h[b], (__mmask8)(m[b] >> (8 * j)), x, prime);
+        }
+    }
+}
+
 // Pass 2 for the first `count` tokens of the lists, 8 at a time: the bucket of each n-gram is appended to
-// `bucket_list` (returns how many).
+// `bucket_list` (returns how many). The hash chains run one order at a time over all groups, each group's chain
+// independent of the others' (order r+1 starts from the order-r hashes already stored): 8 unrolled steps per
+// group cover the first 8 bytes of every token; a batch with a word over 8 letters takes 8 more.
 SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists *tl, int count, scan_state *st,
                             counts *c, const uint64_t *keys, const uint8_t *classes, uint64_t key_mask,
                             const bucket_math *bm, uint32_t *bucket_list) {
     const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1);
     const __m512i lower = _mm512_set1_epi64((long long)LOWER);
-    const __m512i d = _mm512_set1_epi64((long long)bm->count);
-    const __m512d inverse = _mm512_set1_pd(bm->small ? 1.0 / (double)bm->count : 0);
+    const __m512i nv = _mm512_set1_epi64(n), eight = _mm512_set1_epi64(8);
     __m512i word_tokens = zero, max_word = zero;
     int64_t wh = 0, quantity = 0, unit = 0, how_many = 0;
     int listed = 0;
-    // The previous group's hashes: lane 7 is the token before this group's lane 0.
-    __m512i prev[4], cur[4];
-    for (int r = 0; r < order; r++) prev[r] = _mm512_set1_epi64((long long)st->last[r]);
+    for (int r = 0; r < order; r++) tl->hash[r][0] = st->last[r];
+
+    // The tokens' first 8 bytes and lengths, and their order-1 hashes over those bytes.
     for (int k0 = 0; k0 < count; k0 += 8) {
         const int lanes = count - k0 < 8 ? count - k0 : 8;
         const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
@@ -279,32 +321,23 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         const __m512i end = _mm512_maskz_loadu_epi64(valid, tl->end + k0);
         const __m512i len = _mm512_sub_epi64(end, _mm512_sub_epi64(s, one));
 
-        // The first 16 bytes of each token, gathered; the last ones of the text are loaded without reading past it.
-        const __m512i nv = _mm512_set1_epi64(n);
-        const __mmask8 whole0 = _mm512_mask_cmple_epi64_mask(valid, _mm512_add_epi64(s, _mm512_set1_epi64(8)), nv);
-        const __mmask8 over8 = _mm512_mask_cmpgt_epi64_mask(valid, len, _mm512_set1_epi64(8));
-        const __mmask8 whole1 = _mm512_mask_cmple_epi64_mask(over8, _mm512_add_epi64(s, _mm512_set1_epi64(16)), nv);
+        // The first 8 bytes of each token, gathered; the last ones of the text are loaded without reading past it.
+        const __mmask8 whole0 = _mm512_mask_cmple_epi64_mask(valid, _mm512_add_epi64(s, eight), nv);
         CHECK_GATHER64(t, s, whole0, 1, 8);
-        CHECK_GATHER64(t, _mm512_add_epi64(s, _mm512_set1_epi64(8)), whole1, 1, 8);
         __m512i w0 = _mm512_mask_i64gather_epi64(zero, whole0, s, t, 1);
-        __m512i w1 = _mm512_mask_i64gather_epi64(zero, whole1, _mm512_add_epi64(s, _mm512_set1_epi64(8)), t, 1);
-        if (__builtin_expect((valid & ~whole0) | (over8 & ~whole1), 0)) {
-            uint64_t x0[8], x1[8];
+        if (__builtin_expect(valid & ~whole0, 0)) {
+            uint64_t x0[8];
             _mm512_storeu_si512(x0, w0);
-            _mm512_storeu_si512(x1, w1);
             for (int j = 0; j < lanes; j++) {
                 if ((valid & ~whole0) >> j & 1) x0[j] = load8(t, n, tl->start[k0 + j]);
-                if ((over8 & ~whole1) >> j & 1) x1[j] = load8(t, n, tl->start[k0 + j] + 8);
             }
             w0 = _mm512_loadu_si512(x0);
-            w1 = _mm512_loadu_si512(x1);
         }
         // A word hashes its lowercased letters, a number "#".
         const __mmask8 word = _mm512_mask_cmplt_epu64_mask(
             valid, _mm512_sub_epi64(_mm512_and_si512(_mm512_or_si512(w0, lower), _mm512_set1_epi64(0xFF)),
                                     _mm512_set1_epi64(0x61)), _mm512_set1_epi64(26));
         w0 = _mm512_mask_blend_epi64(word, _mm512_set1_epi64(0x23), _mm512_or_si512(w0, lower));
-        w1 = _mm512_or_si512(w1, lower);
         const __m512i hashed = _mm512_mask_blend_epi64(word, _mm512_maskz_mov_epi64(valid, one), len);
         // A word is 1 + (len - 1) / 6 tokens (the division exact in doubles).
         const __m512i sixths = _mm512_cvttpd_epu64(
@@ -312,58 +345,91 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         word_tokens = _mm512_mask_add_epi64(word_tokens, word, word_tokens, _mm512_add_epi64(sixths, one));
         max_word = _mm512_mask_max_epu64(max_word, word, max_word, len);
         _mm512_storeu_si512(tl->w0 + k0, w0);
-        _mm512_storeu_si512(tl->w1 + k0, w1);
-        _mm512_storeu_si512(tl->hashed + k0, hashed);
-        const uint64_t longest = _mm512_reduce_max_epu64(hashed);
-        tl->steps[k0 / 8] = longest < LONG ? (uint8_t)longest : LONG;
+        tl->live[k0 / 8] = live_matrix(hashed);
+        // Words over 8 letters (a few per prompt): their next 8 bytes, and those past 16 byte by byte.
+        const __mmask8 over8 = _mm512_cmpgt_epu64_mask(hashed, eight);
+        uint64_t live1 = 0;
+        if (__builtin_expect(over8 != 0, 0)) {
+            const __m512i s8 = _mm512_add_epi64(s, eight);
+            const __mmask8 whole1 = _mm512_mask_cmple_epi64_mask(over8, _mm512_add_epi64(s8, eight), nv);
+            CHECK_GATHER64(t, s8, whole1, 1, 8);
+            __m512i w1 = _mm512_mask_i64gather_epi64(zero, whole1, s8, t, 1);
+            if (__builtin_expect(over8 & ~whole1, 0)) {
+                uint64_t x1[8];
+                _mm512_storeu_si512(x1, w1);
+                for (int j = 0; j < lanes; j++) {
+                    if ((over8 & ~whole1) >> j & 1) x1[j] = load8(t, n, tl->start[k0 + j] + 8);
+                }
+                w1 = _mm512_loadu_si512(x1);
+            }
+            live1 = live_matrix(_mm512_maskz_sub_epi64(over8, hashed, eight));
+            _mm512_storeu_si512(tl->w1 + k0, _mm512_or_si512(w1, lower));
+            tl->over16[k0 / 8] = (uint8_t)_mm512_cmpgt_epu64_mask(hashed, _mm512_set1_epi64(LONG));
+        }
+        tl->live1[k0 / 8] = live1;
+    }
+    // The groups past the last of the last batch hash nothing.
+    const int groups = (count + 7) / 8;
+    for (int g = groups; g < (groups + BATCH - 1) / BATCH * BATCH; g++) tl->live[g] = tl->live1[g] = 0;
+
+    // The hash chains, one order at a time: order r+1 continues from the previous token's order-r hash and a
+    // space. A chain's steps wait for each other (5 cycles each); BATCH groups' chains interleave.
+    for (int r = 0; r < order; r++) {
+        for (int g0 = 0; g0 < groups; g0 += BATCH) {
+            __m512i h[BATCH];
+            for (int b = 0; b < BATCH; b++) {
+                h[b] = r == 0 ? _mm512_set1_epi64((long long)BASIS)
+                              : after_space(_mm512_loadu_si512(tl->hash[r - 1] + 8 * (g0 + b)));
+            }
+            hash8_batch(h, tl->w0 + 8 * g0, tl->live + g0);
+            uint64_t any = 0;
+            for (int b = 0; b < BATCH; b++) any |= tl->live1[g0 + b];
+            if (__builtin_expect(any != 0, 0)) {
+                hash8_batch(h, tl->w1 + 8 * g0, tl->live1 + g0);
+                for (int b = 0; b < BATCH; b++) {
+                    const unsigned over16 = tl->live1[g0 + b] ? tl->over16[g0 + b] : 0;
+                    if (__builtin_expect(over16 != 0, 0)) h[b] = finish_long(t, tl, 8 * (g0 + b), over16, h[b]);
+                }
+            }
+            for (int b = 0; b < BATCH; b++) _mm512_storeu_si512(tl->hash[r] + 1 + 8 * (g0 + b), h[b]);
+        }
     }
 
-    // The hash chains, then keywords and buckets. Apart from the previous group's hashes, groups do not depend
-    // on each other, and the loop's branches now depend on values already in memory, not on gathers in flight:
-    // one loop doing everything waited for each group's gathers to learn how many steps it takes.
+    // Keywords and buckets.
+    const __m512i d = _mm512_set1_epi64((long long)bm->count);
+    const __m512i d_mask = _mm512_set1_epi64((long long)(bm->count - 1));
+    const int pow2 = bm->count > 0 && (bm->count & (bm->count - 1)) == 0;
+    const __m512d inverse = _mm512_set1_pd(bm->small ? 1.0 / (double)bm->count : 0);
     for (int k0 = 0; k0 < count; k0 += 8) {
         const int lanes = count - k0 < 8 ? count - k0 : 8;
         const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
-        const __m512i w0 = _mm512_loadu_si512(tl->w0 + k0), w1 = _mm512_loadu_si512(tl->w1 + k0);
-        const __m512i hashed = _mm512_loadu_si512(tl->hashed + k0);
-        const int steps = tl->steps[k0 / 8];
-        const __mmask8 long_lanes = _mm512_cmpgt_epu64_mask(hashed, _mm512_set1_epi64(LONG));
-        for (int r = 0; r < order; r++) {
-            // Order r+1 continues from the previous token's order-r hash and a space.
-            const __m512i init = r == 0 ? _mm512_set1_epi64((long long)BASIS)
-                                        : after_space(_mm512_alignr_epi64(cur[r - 1], prev[r - 1], 7));
-            cur[r] = hash_lanes(init, w0, w1, hashed, steps);
-            if (__builtin_expect(long_lanes != 0, 0)) {  // words over 16 letters: finish them byte by byte
-                uint64_t x[8];
-                _mm512_storeu_si512(x, cur[r]);
-                for (unsigned m = long_lanes; m; m &= m - 1) {
-                    const int j = __builtin_ctz(m);
-                    for (int64_t i = tl->start[k0 + j] + LONG; i <= tl->end[k0 + j]; i++) {
-                        x[j] = (x[j] ^ (t[i] | 0x20)) * PRIME;
-                    }
-                }
-                cur[r] = _mm512_loadu_si512(x);
-            }
-        }
+        const __m512i h1 = _mm512_loadu_si512(tl->hash[0] + 1 + k0);
 
-        // Keyword classes: one gathered probe per word; another word's slot (rare) is probed on in scalar code.
-        const __m512i slot = _mm512_and_si512(_mm512_srli_epi64(cur[0], 52), _mm512_set1_epi64((long long)key_mask));
+        // Keyword classes: one gathered probe per word; another word's slot is probed on in scalar code.
+        const __m512i slot = _mm512_and_si512(_mm512_srli_epi64(h1, 52), _mm512_set1_epi64((long long)key_mask));
         CHECK_GATHER64(keys, slot, valid, 8, 8);
         const __m512i key = _mm512_mask_i64gather_epi64(zero, valid, slot, keys, 8);
-        const __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(valid, key, cur[0]);
+        const __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(valid, key, h1);
         const __mmask8 probe = valid & ~hit & _mm512_test_epi64_mask(key, key);
         // The class as the low byte of 4 gathered ones (KeywordTable pads its classes by 3 bytes for this).
         CHECK_GATHER64(classes, slot, hit, 1, 4);
         const __m256i class4 = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), hit, slot, classes, 1);
         __m512i cls = _mm512_and_si512(_mm512_cvtepu32_epi64(class4), _mm512_set1_epi64(0xFF));
         if (__builtin_expect(probe != 0, 0)) {
-            uint64_t x[8], h[8];
-            _mm512_storeu_si512(x, cls);
-            _mm512_storeu_si512(h, cur[0]);
-            for (int j = 0; j < lanes; j++) {
-                if (probe >> j & 1) x[j] = keyword_class(h[j], keys, classes, key_mask);
+            uint64_t h[8];
+            unsigned found[8], any = 0;
+            _mm512_storeu_si512(h, h1);
+            for (unsigned m = probe; m; m &= m - 1) {
+                const int j = __builtin_ctz(m);
+                found[j] = keyword_class(h[j], keys, classes, key_mask);
+                any |= found[j];
             }
-            cls = _mm512_loadu_si512(x);
+            if (__builtin_expect(any != 0, 0)) {
+                uint64_t x[8];
+                _mm512_storeu_si512(x, cls);
+                for (unsigned m = probe; m; m &= m - 1) x[__builtin_ctz(m)] = found[__builtin_ctz(m)];
+                cls = _mm512_loadu_si512(x);
+            }
         }
         wh += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(1)));
         quantity += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(8)));
@@ -388,12 +454,15 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
             for (int r = 0; r < order; r++) {
                 const int missing = r > st->have ? r - st->have : 0;
                 const __mmask8 exists = (__mmask8)(valid & (0xFFu << missing));
+                const __m512i h = _mm512_loadu_si512(tl->hash[r] + 1 + k0);
                 __m512i bucket;
-                if (bm->small) {
-                    bucket = mod_small(cur[r], d, inverse);
+                if (pow2) {
+                    bucket = _mm512_and_si512(h, d_mask);
+                } else if (bm->small) {
+                    bucket = mod_small(h, d, inverse);
                 } else {
                     uint64_t x[8];
-                    _mm512_storeu_si512(x, cur[r]);
+                    _mm512_storeu_si512(x, h);
                     for (int j = 0; j < 8; j++) x[j] = mod_scalar(x[j], bm->count, bm->reciprocal);
                     bucket = _mm512_loadu_si512(x);
                 }
@@ -403,19 +472,9 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
             }
         }
         st->have = st->have + lanes < 3 ? st->have + lanes : 3;
-        if (lanes == 8) {
-            for (int r = 0; r < order; r++) prev[r] = cur[r];
-        } else {
-            for (int r = 0; r < order; r++) prev[r] = _mm512_permutexvar_epi64(_mm512_set1_epi64(lanes - 1), cur[r]);
-        }
     }
     if (count > 0) {
-        // prev holds the last token's hashes in lane 7 (a full group) or in every lane (a partial one).
-        for (int r = 0; r < order; r++) {
-            uint64_t x[8];
-            _mm512_storeu_si512(x, prev[r]);
-            st->last[r] = x[7];
-        }
+        for (int r = 0; r < order; r++) st->last[r] = tl->hash[r][count];
         st->prev_end = tl->end[count - 1];
     }
     c->tokens += _mm512_reduce_add_epi64(word_tokens);
