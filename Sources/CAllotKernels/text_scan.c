@@ -258,7 +258,7 @@ static inline uint64_t mod_scalar(uint64_t h, uint64_t d, uint64_t reciprocal) {
 }
 
 static inline unsigned keyword_class(uint64_t h, const uint64_t *keys, const uint8_t *classes, uint64_t mask) {
-    uint64_t i = (h >> 52) & mask;
+    uint64_t i = h & mask;
     while (keys[i] != h && keys[i] != 0) i = (i + 1) & mask;
     return keys[i] == h ? classes[i] : 0;
 }
@@ -406,7 +406,7 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         const __m512i h1 = _mm512_loadu_si512(tl->hash[0] + 1 + k0);
 
         // Keyword classes: one gathered probe per word; another word's slot is probed on in scalar code.
-        const __m512i slot = _mm512_and_si512(_mm512_srli_epi64(h1, 52), _mm512_set1_epi64((long long)key_mask));
+        const __m512i slot = _mm512_and_si512(h1, _mm512_set1_epi64((long long)key_mask));
         CHECK_GATHER64(keys, slot, valid, 8, 8);
         const __m512i key = _mm512_mask_i64gather_epi64(zero, valid, slot, keys, 8);
         const __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(valid, key, h1);
