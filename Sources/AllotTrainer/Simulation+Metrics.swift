@@ -8,17 +8,18 @@ extension Simulation {
         predictions: [(u: [Double], c: [Double])], initialLambda: Double, finalLambda: Double
     ) -> SimulationResult {
         let n = cost.count
-        var prefix = [0.0]
-        prefix.reserveCapacity(n + 1)
-        for c in cost { prefix.append(prefix[prefix.count - 1] + c) }
+        let prefix = Self.prefixSums(cost)
         let w = o.window
         func worse(_ a: Double?, _ d: Double) -> Double { abs(d) > abs(a ?? 0) ? d : (a ?? d) }
+        let stream = order.map { (row: table.rows[$0], p: predictions[$0]) }
+        // What each request would cost at λ = 0 (the best predicted utility, whatever its price): no price can
+        // make the policy spend more on it, so a window's budget cannot bind above their mean.
+        let ceiling = stream.map { $0.row.cost[columns[Policy.choose(utilities: $0.p.u, costs: $0.p.c, lambda: 0)]] }
         let pace = Self.pacing(cost: cost, budget: o.budget, window: w, shift: o.shift, passes: o.passes,
-                               tolerance: o.tolerance)
+                               tolerance: o.tolerance, ceiling: ceiling)
         let (worst, worstAll, points, recovery, recovered) =
             (pace.worst, pace.worstAll, pace.shiftPoints, pace.recovery, pace.recovered)
 
-        let stream = order.map { (row: table.rows[$0], p: predictions[$0]) }
         let fixed = hindsight(stream, target: prefix[n] / Double(n))
         // The same fixed policy, realized request by request (seeded mixing), to show what its windows do.
         var mixRng = SplitMix64(seed: o.seed ^ 0x5eed)
@@ -44,7 +45,9 @@ extension Simulation {
             gain: o.gain ?? PacerConfig(budget: .window(meanCost: 1, requests: 1)).gain,
             meanCost: prefix[n] / Double(n), accuracy: acc.reduce(0, +) / Double(n),
             worstWindowDeviation: worst, worstWindowDeviationAll: worstAll, shiftPoints: points,
-            recovery: recovery, recovered: recovered, initialLambda: initialLambda, finalLambda: finalLambda,
+            recovery: recovery, recovered: recovered, steadyWorstWindowDeviation: pace.steadyWorst,
+            spendableRecovery: pace.spendableRecovery, spendableRecovered: pace.spendableRecovered,
+            initialLambda: initialLambda, finalLambda: finalLambda,
             actionShare: share, fixedLambda: fixed.lambda, fixedAccuracy: fixed.accuracy,
             fixedMeanCost: fixed.cost, fixedWorstWindowDeviation: fixedWorst, tableLambda: warm.lambda,
             tableAccuracy: unadapted.accuracy,
@@ -111,16 +114,27 @@ package struct PacingFigures: Sendable {
     package var shiftPoints: [Int]
     package var recovery: Int?
     package var recovered: Bool
+    /// The same against the budget the policy can spend, `min(B, ceiling)` per window (see `pacing`): nil without
+    /// a ceiling. `steadyWorst` leaves out the windows in each shift's recovery allowance.
+    package var steadyWorst: Double?
+    package var spendableRecovery: Int?
+    package var spendableRecovered = true
 }
 
 extension Simulation {
     /// Rolling-window deviations from `budget` and the recovery after each shift point of `shift`'s order.
+    ///
+    /// With `ceiling` (each request's cost at λ = 0), also the figures against the budget the policy can spend: a
+    /// window's target is `min(B, mean ceiling)`, since no price makes the policy spend more than the best
+    /// predicted utility costs (spending below B there is the cap not binding, not an error); and the worst such
+    /// window outside the recovery allowance, the first `min(recovery, recoveryLimit)` requests after each shift
+    /// point, which the recovery target governs instead.
     package static func pacing(cost: [Double], budget: Double, window w: Int, shift: Shift, passes: Int,
-                               tolerance: Double) -> PacingFigures {
+                               tolerance: Double, ceiling: [Double]? = nil, recoveryLimit: Int = 500)
+        -> PacingFigures
+    {
         let n = cost.count
-        var prefix = [0.0]
-        prefix.reserveCapacity(n + 1)
-        for c in cost { prefix.append(prefix[prefix.count - 1] + c) }
+        let prefix = Self.prefixSums(cost)
         func dev(_ from: Int, _ to: Int) -> Double { (prefix[to] - prefix[from]) / Double(to - from) / budget - 1 }
         // Signed deviation of largest magnitude.
         func worse(_ a: Double?, _ d: Double) -> Double { abs(d) > abs(a ?? 0) ? d : (a ?? d) }
@@ -142,18 +156,56 @@ extension Simulation {
                 points.append(p * m + m / 3)
             }
         }
-        var recovery: Int?
+        let (recoveries, recovered) = Self.recoveries(points, n: n, window: w, tolerance: tolerance, deviation: dev)
+        var figures = PacingFigures(worst: worst, worstAll: worstAll, shiftPoints: points,
+                                    recovery: recoveries.max(), recovered: recovered)
+        guard let ceiling, ceiling.count == n else { return figures }
+        let top = Self.prefixSums(ceiling)
+        func spendable(_ from: Int, _ to: Int) -> Double {
+            (prefix[to] - prefix[from]) / Swift.min(budget * Double(to - from), top[to] - top[from]) - 1
+        }
+        let (spendableRecoveries, spendableRecovered) =
+            Self.recoveries(points, n: n, window: w, tolerance: tolerance, deviation: spendable)
+        figures.spendableRecovery = spendableRecoveries.max()
+        figures.spendableRecovered = spendableRecovered
+        if n >= 2 * w {
+            var allowance = [Bool](repeating: false, count: n + 1)  // windows ending here are the recovery's
+            for (s, r) in zip(points, spendableRecoveries) {
+                for t in stride(from: s + 1, through: Swift.min(n, s + Swift.min(r, recoveryLimit)), by: 1) {
+                    allowance[t] = true
+                }
+            }
+            for t in (2 * w)...n where !allowance[t] {
+                figures.steadyWorst = worse(figures.steadyWorst, spendable(t - w, t))
+            }
+        }
+        return figures
+    }
+
+    static func prefixSums(_ x: [Double]) -> [Double] {
+        var prefix = [0.0]
+        prefix.reserveCapacity(x.count + 1)
+        for v in x { prefix.append(prefix[prefix.count - 1] + v) }
+        return prefix
+    }
+
+    /// For each shift point, the requests until the rolling `deviation` is within `tolerance` and stays so until
+    /// the next point (or the end); false when some point's last window is still outside.
+    static func recoveries(_ points: [Int], n: Int, window w: Int, tolerance: Double,
+                           deviation: (Int, Int) -> Double) -> ([Int], Bool) {
+        var out: [Int] = []
         var recovered = true
         for (j, s) in points.enumerated() {
             let next = j + 1 < points.count ? points[j + 1] : n
             var last = s
-            for t in Swift.max(s, 1)...Swift.max(next, 1) where t > s && abs(dev(Swift.max(0, t - w), t)) > tolerance {
-                last = t
+            for t in Swift.max(s, 1)...Swift.max(next, 1) where t > s {
+                if abs(deviation(Swift.max(0, t - w), t)) > tolerance { last = t }
             }
-            if last == next && next > s && abs(dev(Swift.max(0, next - w), next)) > tolerance { recovered = false }
-            recovery = Swift.max(recovery ?? 0, last - s)
+            if last == next && next > s && abs(deviation(Swift.max(0, next - w), next)) > tolerance {
+                recovered = false
+            }
+            out.append(last - s)
         }
-        return PacingFigures(worst: worst, worstAll: worstAll, shiftPoints: points, recovery: recovery,
-                             recovered: recovered)
+        return (out, recovered)
     }
 }

@@ -22,6 +22,11 @@ public struct SimulationResult: Sendable, Equatable {
     public var shiftPoints: [Int]
     public var recovery: Int?
     public var recovered: Bool
+    /// Against the budget the policy can spend, `min(B, mean cost at λ = 0)` per window (`Simulation.pacing`): the
+    /// worst window after warm-up outside each shift's recovery allowance (≤ 500 requests), and the recovery.
+    public var steadyWorstWindowDeviation: Double?
+    public var spendableRecovery: Int?
+    public var spendableRecovered: Bool
 
     public var initialLambda: Double
     public var finalLambda: Double
@@ -52,6 +57,10 @@ public struct SimulationResult: Sendable, Equatable {
         ]
         if let w = worstWindowDeviation { t["windows_within_5pct"] = abs(w) <= 0.05 }
         if !shiftPoints.isEmpty { t["recovery_within_500"] = recovered && (recovery ?? 0) <= 500 }
+        if let w = steadyWorstWindowDeviation { t["steady_windows_within_5pct"] = abs(w) <= 0.05 }
+        if !shiftPoints.isEmpty {
+            t["spendable_recovery_within_500"] = spendableRecovered && (spendableRecovery ?? 0) <= 500
+        }
         return t
     }
 
@@ -69,10 +78,13 @@ public struct SimulationResult: Sendable, Equatable {
         ]
         o["worst_window_deviation"] = worstWindowDeviation ?? NSNull()
         o["worst_window_deviation_all"] = worstWindowDeviationAll ?? NSNull()
+        o["steady_worst_window_deviation"] = steadyWorstWindowDeviation ?? NSNull()
         if !shiftPoints.isEmpty {
             o["shift_points"] = shiftPoints
             o["recovery"] = recovery ?? NSNull()
             o["recovered"] = recovered
+            o["spendable_recovery"] = spendableRecovery ?? NSNull()
+            o["spendable_recovered"] = spendableRecovered
         }
         return o
     }

@@ -90,6 +90,10 @@ struct Simulate: ParsableCommand {
                 "recovery        \(r.recovery.map(String.init) ?? "n/a") requests after shift at \(r.shiftPoints)"
                     + (r.recovered ? "" : " (not recovered)"))
         }
+        // Against min(B, the mean cost at λ = 0) per window: the budget the policy can spend.
+        print("spendable       worst window \(pct(r.steadyWorstWindowDeviation)) outside recovery"
+            + (r.shiftPoints.isEmpty ? "" : "; recovery \(r.spendableRecovery.map(String.init) ?? "n/a")"
+                + (r.spendableRecovered ? "" : " (not recovered)")))
         print("lambda          \(r.initialLambda) -> \(r.finalLambda)")
         let gap = String(format: "%+.2f", r.accuracyGapPoints)
         print("fixed lambda    \(r.fixedLambda): accuracy \(f(r.fixedAccuracy)) at cost \(f(r.fixedMeanCost)), "
