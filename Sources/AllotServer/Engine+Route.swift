@@ -12,11 +12,20 @@ struct RouteScratch {
     var decision: DecisionScratch?
     var shadowModel: LoadedModel?
     var shadow: DecisionScratch?
+    /// This connection's copies of `model`'s reply members per action and ASCII signal names (nil: some name is
+    /// not ASCII), and of `shadowModel`'s names: see `ByteTable`.
+    var routeMembers = ByteTable()
+    var signalNames: ByteTable?
+    var shadowSignalNames: ByteTable?
+    /// `model`, unretained (`model` keeps it alive), and its identity: a route uses the shared model without
+    /// retaining it, whose reference count would bounce between the cores serving other connections. (A copy of
+    /// its `Policy` in the scratch instead costs three 368-byte copies a route.)
+    var modelRef: Unmanaged<LoadedModel>?
+    var modelID: ObjectIdentifier?
 }
 
-/// What a route decided, for the reply.
+/// What a route decided, for the reply (on the scratch's model).
 struct RouteDecision {
-    var model: LoadedModel
     var action: Int
     var cost: Double
     var lambda: Double
@@ -34,16 +43,22 @@ extension Engine {
         }
         if s.model !== model {
             s.model = model
+            s.modelRef = Unmanaged.passUnretained(model)
+            s.modelID = ObjectIdentifier(model)
             s.decision = DecisionScratch(policy: model.policy)
+            s.routeMembers = ByteTable(copying: model.routeMembers)
+            s.signalNames = model.signalBytes.map(ByteTable.init(copying:))
         }
         if let shadowModel {
             if s.shadowModel !== shadowModel {
                 s.shadowModel = shadowModel
                 s.shadow = DecisionScratch(policy: shadowModel.policy)
+                s.shadowSignalNames = shadowModel.signalBytes.map(ByteTable.init(copying:))
             }
         } else {
             s.shadowModel = nil
             s.shadow = nil
+            s.shadowSignalNames = nil
         }
         s.generation = current
     }
@@ -73,8 +88,8 @@ extension Engine {
     /// Features and every head on `text` and the signals already in the scratch (outside the lock), then, under the
     /// lock, the choice at the current λ, the reservation, and the shadow's view. `refresh(&s)` must have run.
     func decide(text: UnsafeBufferPointer<UInt8>?, scratch s: inout RouteScratch) -> RouteDecision {
-        let model = s.model!
-        model.predict(text: text, scratch: &s.decision!)
+        s.modelRef!._withUnsafeGuaranteedRef { $0.predict(text: text, scratch: &s.decision!) }
+        let modelID = s.modelID
         let shadowModel = s.shadowModel
         if let shadowModel { shadowModel.predict(text: text, scratch: &s.shadow!) }
         let now = Sys.wallClock()
@@ -89,28 +104,32 @@ extension Engine {
                 }
             }
             let cost = s.decision!.costs[action]
-            let ticket = m.pacer.reserve(action: m.model === model ? action : -1, estimate: cost, at: now)
-            if let shadowModel, m.shadow?.model === shadowModel {
-                m.shadow?.observe(scratch: s.shadow!, liveAction: model.file.actions[action].name, draw: draw,
-                                  at: now)
+            let live = ObjectIdentifier(m.model) == modelID
+            let ticket = m.pacer.reserve(action: live ? action : -1, estimate: cost, at: now)
+            if let shadowModel, m.shadow?.model === shadowModel, let name = s.model?.file.actions[action].name {
+                m.shadow?.observe(scratch: s.shadow!, liveAction: name, draw: draw, at: now)
             }
-            return RouteDecision(model: model, action: action, cost: cost, lambda: lambda, ticket: ticket)
+            return RouteDecision(action: action, cost: cost, lambda: lambda, ticket: ticket)
         }
     }
 
     func writeRoute(_ d: RouteDecision, scratch: RouteScratch, explain: Bool, into w: inout JSONWriter) {
-        w.write(reserving: Engine.routeRoom(d)) { writeRoute(d, into: &$0) }
+        scratch.routeMembers.withEntry(d.action) { members in
+            w.write(reserving: Engine.routeRoom(members)) { Engine.writeRoute(d, members: members, into: &$0) }
+        }
         if explain { writeExplain(d, scratch: scratch, into: &w) }
     }
 
-    /// Room for `writeRoute(_:into:)`: the action's members, then `cost`, `lambda` and `ticket` with their keys.
-    static func routeRoom(_ d: RouteDecision) -> Int {
-        d.model.routeMembers[d.action].count + 1 + 2 * (JSONSpan.roomForNumber + 10) + JSONSpan.roomForDecimal + 10
+    /// Room for `writeRoute(_:members:into:)`: the action's members, then `cost`, `lambda` and `ticket` with keys.
+    static func routeRoom(_ members: UnsafeBufferPointer<UInt8>) -> Int {
+        members.count + 1 + 2 * (JSONSpan.roomForNumber + 10) + JSONSpan.roomForDecimal + 10
     }
 
-    /// A route reply's members after `id` and `ok`, but the explanation.
-    func writeRoute(_ d: RouteDecision, into s: inout JSONSpan) {
-        d.model.routeMembers[d.action].withUnsafeBufferPointer { s.members($0) }
+    /// A route reply's members after `id` and `ok`, but the explanation: `members` are the action's
+    /// (`RouteScratch.routeMembers`), passed as bytes so no closure has to capture the scratch (a copy of it is
+    /// ~15 reference counts).
+    static func writeRoute(_ d: RouteDecision, members: UnsafeBufferPointer<UInt8>, into s: inout JSONSpan) {
+        s.members(members)
         s.key(literal: "cost")
         s.number(d.cost)
         s.key(literal: "lambda")
@@ -120,8 +139,7 @@ extension Engine {
     }
 
     func writeExplain(_ d: RouteDecision, scratch: RouteScratch, into w: inout JSONWriter) {
-        guard let s = scratch.decision else { return }
-        let actions = d.model.file.actions
+        guard let s = scratch.decision, let actions = scratch.model?.file.actions else { return }
         w.key("explain")
         w.beginArray()
         for a in actions.indices {

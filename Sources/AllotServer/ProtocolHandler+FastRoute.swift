@@ -40,14 +40,11 @@ extension ProtocolHandler {
         c.skipWhitespace()
         guard c.take(UInt8(ascii: "{")) else { return false }
         engine.refresh(&scratch)
-        guard let names = scratch.model!.signalBytes else { return false }
-        var shadowNames: [[UInt8]] = []
-        if let shadowModel = scratch.shadowModel {
-            guard let n = shadowModel.signalBytes else { return false }
-            shadowNames = n
+        guard scratch.signalNames != nil, scratch.shadowModel == nil || scratch.shadowSignalNames != nil else {
+            return false
         }
         scratch.decision!.signals.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) }
-        if !shadowNames.isEmpty { scratch.shadow!.signals.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
+        if scratch.shadow != nil { scratch.shadow!.signals.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
 
         var seen: UInt8 = 0
         var idNumber: Double?
@@ -78,7 +75,7 @@ extension ProtocolHandler {
                     guard c.take(literal: "null") else { return false }
                 }
             case .signals:
-                guard c.take(literal: "null") || readSignals(&c, names, shadowNames) else { return false }
+                guard c.take(literal: "null") || readSignals(&c) else { return false }
             case .explain:
                 if c.take(literal: "true") {
                     explain = true
@@ -108,19 +105,21 @@ extension ProtocolHandler {
         }
         // The whole reply in one reservation, but an explanation.
         let hasID = seen & Member.id.rawValue != 0
-        id.withUnsafeBufferPointer { idBytes in
-            let room = 2 + JSONSpan.room(string: idBytes.count) + JSONSpan.roomForNumber + 10 + 10
-                + Engine.routeRoom(decision) + 2
-            w.write(reserving: room) { s in
-                s.beginObject()
-                if hasID {
-                    s.key(literal: "id")
-                    if let idNumber { s.number(idNumber) } else { s.string(utf8: idBytes) }
+        scratch.routeMembers.withEntry(decision.action) { members in
+            id.withUnsafeBufferPointer { idBytes in
+                let room = 2 + JSONSpan.room(string: idBytes.count) + JSONSpan.roomForNumber + 10 + 10
+                    + Engine.routeRoom(members) + 2
+                w.write(reserving: room) { s in
+                    s.beginObject()
+                    if hasID {
+                        s.key(literal: "id")
+                        if let idNumber { s.number(idNumber) } else { s.string(utf8: idBytes) }
+                    }
+                    s.key(literal: "ok")
+                    s.bool(true)
+                    Engine.writeRoute(decision, members: members, into: &s)
+                    if !explain { s.endObject() }
                 }
-                s.key(literal: "ok")
-                s.bool(true)
-                engine.writeRoute(decision, into: &s)
-                if !explain { s.endObject() }
             }
         }
         if explain {
@@ -133,7 +132,7 @@ extension ProtocolHandler {
     /// `{` name `:` number, ... `}` into the signal slots of the live (and shadow) scratch: the last of duplicate
     /// names wins and unknown names are ignored, as in the generic path. False for anything but finite numbers
     /// under ASCII names without escapes.
-    private mutating func readSignals(_ c: inout JSONCursor, _ names: [[UInt8]], _ shadowNames: [[UInt8]]) -> Bool {
+    private mutating func readSignals(_ c: inout JSONCursor) -> Bool {
         guard c.take(UInt8(ascii: "{")) else { return false }
         c.skipWhitespace()
         if c.take(UInt8(ascii: "}")) { return true }
@@ -143,12 +142,8 @@ extension ProtocolHandler {
             guard c.take(UInt8(ascii: ":")) else { return false }
             c.skipWhitespace()
             guard let v = c.number(), v.isFinite else { return false }
-            for i in names.indices where names[i].withUnsafeBufferPointer({ ProtocolHandler.same(name, $0) }) {
-                scratch.decision!.signals[i] = Float(v)
-            }
-            for i in shadowNames.indices where shadowNames[i].withUnsafeBufferPointer({ ProtocolHandler.same(name, $0) }) {
-                scratch.shadow!.signals[i] = Float(v)
-            }
+            scratch.signalNames?.forEachMatch(of: name) { scratch.decision!.signals[$0] = Float(v) }
+            scratch.shadowSignalNames?.forEachMatch(of: name) { scratch.shadow!.signals[$0] = Float(v) }
             c.skipWhitespace()
             if c.take(UInt8(ascii: "}")) { return true }
             guard c.take(UInt8(ascii: ",")) else { return false }
