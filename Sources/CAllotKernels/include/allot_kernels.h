@@ -1,6 +1,9 @@
 #ifndef ALLOT_KERNELS_H
 #define ALLOT_KERNELS_H
 #include <stdint.h>
+// Included here, not only by the umbrella directory: a build directory whose module cache predates that header
+// would not see it (clang does not notice a new file in an umbrella directory; it does notice this one change).
+#include "allot_json_scan.h"
 
 /// Whether this CPU can run the vector tree kernel (SSSE3 on x86_64); 0 elsewhere.
 int allot_kernels_vector_available(void);
