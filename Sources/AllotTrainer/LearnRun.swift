@@ -18,6 +18,9 @@ package struct LearnRun: Sendable {
         package var ngramMax: UInt8 = 2
         /// Creation time written into the header: fixed, never the clock, so files are reproducible.
         package var createdAt: Int64 = 1_790_000_000
+        /// A cap on the trees of every head (nil: the grid's own, 300 for utility and 200 for cost heads). Each
+        /// tree costs a served route one cache line; recorded in the card only when set.
+        package var maxTrees: Int?
 
         package init(table: String, actions: String? = nil, id: String) {
             self.table = table
@@ -44,6 +47,7 @@ package struct LearnRun: Sendable {
             hashBuckets = int("hash_buckets", hashBuckets)
             ngramMax = int("ngram_max", ngramMax)
             createdAt = int("created_at", createdAt)
+            if let n = number("max_trees"), n.isFinite, n == n.rounded(), n >= 1, n <= 100_000 { maxTrees = Int(n) }
         }
 
         package var cardJSON: LearnJSON {
@@ -52,7 +56,20 @@ package struct LearnRun: Sendable {
                 ("version", .number(Double(version))), ("folds", .number(Double(folds))),
                 ("seed", .number(Double(seed))), ("hash_buckets", .number(Double(hashBuckets))),
                 ("ngram_max", .number(Double(ngramMax))), ("created_at", .number(Double(createdAt))),
-            ])
+            ] + (maxTrees.map { [("max_trees", LearnJSON.number(Double($0)))] } ?? []))
+        }
+
+        /// `options` with every head's tree count capped at `maxTrees`.
+        package func capped(_ options: LearnOptions) -> LearnOptions {
+            guard let cap = maxTrees else { return options }
+            var o = options
+            o.grid = o.grid.map { p in
+                var p = p
+                p.maxTrees = Swift.min(p.maxTrees, cap)
+                return p
+            }
+            o.costParams.maxTrees = Swift.min(o.costParams.maxTrees, cap)
+            return o
         }
     }
 
@@ -78,7 +95,7 @@ package struct LearnRun: Sendable {
         let extractor = try FeatureExtractor(spec: spec)
         let features = table.rows.map { extractor.extract(text: $0.text, signals: $0.signals) }
         let d = LearnData(table: table, features: features)
-        var options = base
+        var options = recipe.capped(base)
         options.folds = recipe.folds
         options.seed = recipe.seed
         let result = Learner(d, options: options).run()

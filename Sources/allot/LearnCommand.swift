@@ -23,11 +23,17 @@ struct Learn: ParsableCommand {
     @Option(help: "Creation time in the header (seconds since 1970; fixed by default, for reproducible files).")
     var created: Int64 = 1_790_000_000
     @Option(help: "Model card path (default: next to --out, X.card.md).") var card: String?
+    @Option(help: """
+        Cap on the trees of every head (default: 300 per utility head, 200 per cost head). Each tree costs a \
+        served route one cache line; the cap is kept in the card, so `reproduce` rebuilds the same model.
+        """)
+    var maxTrees: Int?
     @Option(help: .hidden) var dumpFeatures: String?
     @Flag(help: "Print the results as one JSON object.") var json = false
 
     func validate() throws {
         guard (2...20).contains(folds) else { throw ValidationError("--folds must be 2...20") }
+        if let maxTrees, !(1...100_000).contains(maxTrees) { throw ValidationError("--max-trees must be 1...100000") }
     }
 
     func run() throws {
@@ -38,6 +44,7 @@ struct Learn: ParsableCommand {
         recipe.seed = seed
         recipe.hashBuckets = buckets
         recipe.createdAt = created
+        recipe.maxTrees = maxTrees
         let run = try LearnRun.run(recipe)
         let cardPath = card ?? LearnRun.cardPath(for: out)
         try run.write(model: out, card: cardPath)

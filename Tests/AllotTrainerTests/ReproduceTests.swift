@@ -75,6 +75,29 @@ private func quickOptions() -> LearnOptions {
     recipe.createdAt = 1_700_000_000
     let card = LearnJSON.object([("recommended_budget", .number(1)), ("recipe", recipe.cardJSON)]).text
     #expect(LearnRun.Recipe(card: card) == recipe)
+    #expect(!card.contains("max_trees"))  // cards of models learned without a cap stay as they were
     #expect(LearnRun.Recipe(card: "{}") == nil)
     #expect(LearnRun.Recipe(card: "not json") == nil)
+    recipe.maxTrees = 150
+    let capped = LearnJSON.object([("recipe", recipe.cardJSON)]).text
+    #expect(LearnRun.Recipe(card: capped) == recipe)
+}
+
+/// `maxTrees` caps every head, utility and cost, and the recipe (so `reproduce`) keeps it.
+@Test func maxTreesCapsEveryHead() throws {
+    let root = try makeRoot()
+    var options = quickOptions()
+    options.grid[0].maxTrees = 60
+    options.grid[0].earlyStopping = 60  // would grow every head to 60 trees
+    options.costParams.maxTrees = 40
+    var recipe = LearnRun.Recipe(table: "Models/data/syn.jsonl", id: "syn")
+    recipe.folds = 3
+    recipe.hashBuckets = 8
+    let full = try LearnRun.run(recipe, root: root, options: options).package.model
+    recipe.maxTrees = 7
+    let run = try LearnRun.run(recipe, root: root, options: options)
+    let heads = run.package.model.utility + run.package.model.cost.compactMap { $0 }
+    #expect(full.utility.contains { $0.treeCount > 7 })
+    #expect(!heads.isEmpty && heads.allSatisfy { $0.treeCount <= 7 })
+    #expect(LearnRun.Recipe(card: run.package.model.card)?.maxTrees == 7)
 }
