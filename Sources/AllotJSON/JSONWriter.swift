@@ -54,11 +54,11 @@ public struct JSONWriter: Sendable {
 
     /// A member name and its colon; the member's value comes next.
     public mutating func key(_ name: String) {
-        withUTF8(name) { utf8 in write(reserving: JSONSpan.room(string: utf8.count)) { $0.key(utf8: utf8) } }
+        Self.withUTF8(name) { utf8 in write(reserving: JSONSpan.room(string: utf8.count)) { $0.key(utf8: utf8) } }
     }
 
     public mutating func string(_ value: String) {
-        withUTF8(value) { string(utf8: $0) }
+        Self.withUTF8(value) { string(utf8: $0) }
     }
 
     public mutating func number(_ value: Double) { write(reserving: JSONSpan.roomForNumber) { $0.number(value) } }
@@ -71,7 +71,7 @@ public struct JSONWriter: Sendable {
 
     /// Inserts `json` verbatim as one value; the caller guarantees it is valid JSON.
     public mutating func raw(_ json: String) {
-        withUTF8(json) { utf8 in write(reserving: utf8.count + 1) { $0.raw(utf8) } }
+        Self.withUTF8(json) { utf8 in write(reserving: utf8.count + 1) { $0.raw(utf8) } }
     }
 
     /// Writes a whole value. Object keys are written in sorted order, so equal values give equal text.
@@ -95,8 +95,10 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// `text`'s UTF-8 bytes, contiguous (a native string's in place, others copied).
-    func withUTF8(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    /// `text`'s UTF-8 bytes, contiguous (a native string's in place, others copied). Static on purpose: as an
+    /// instance method, a call whose closure writes to `self` made Swift pass a copy of the writer, so `bytes` was
+    /// shared and every write copied all of it (quadratic in a reply; the request fuzz target ran out of memory).
+    static func withUTF8(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         if text.utf8.withContiguousStorageIfAvailable(body) == nil {
             Array(text.utf8).withUnsafeBufferPointer(body)
         }

@@ -123,6 +123,24 @@ struct JSONWriterTests {
         }
     }
 
+    /// Writing into room the writer already has never moves its bytes: a write that copied the buffer (as one did
+    /// when a closure passed to an instance method wrote to the writer) made long replies quadratic.
+    @Test func writesWithinCapacityDoNotMoveTheBytes() {
+        var writer = JSONWriter(capacity: 1 << 16)
+        writer.beginObject()
+        let base = writer.bytes.withUnsafeBufferPointer { $0.baseAddress }
+        for i in 0..<200 {
+            writer.key("key \(i)")
+            writer.string("value \(i)")
+            writer.key(literal: "n")
+            writer.number(Double(i) / 3)
+            writer.raw("[1,2]")
+            #expect(writer.bytes.withUnsafeBufferPointer { $0.baseAddress } == base, "moved at \(i)")
+        }
+        writer.endObject()
+        #expect(writer.bytes.count < 1 << 16)
+    }
+
     @Test func resetKeepsCapacity() {
         var writer = JSONWriter(capacity: 16)
         writer.string(String(repeating: "x", count: 1000))
