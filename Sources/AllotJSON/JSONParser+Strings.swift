@@ -13,8 +13,8 @@ extension JSONParser.Reader {
     /// Returns where its bytes are in the input when it has no escapes (the common case: no copy); else nil, with
     /// the unescaped bytes in `scratch`. `parseString` and `JSONCursor` share it, so both read a string alike.
     ///
-    /// Bytes are validated in place, 16 at a time while they are plain ASCII (`allot_json_plain_run`). With escapes, the unescaped runs
-    /// and decoded escapes are gathered in `scratch`.
+    /// Bytes are validated in place, 16 at a time while they are plain ASCII (`allot_json_plain_run`). With escapes,
+    /// the unescaped runs and decoded escapes are gathered in `scratch`.
     @inline(__always)
     mutating func scanString() throws(JSONError) -> Range<Int>? {
         index += 1
@@ -22,8 +22,11 @@ extension JSONParser.Reader {
         var runStart = index
         var escaped = false
         while true {
-            // Fast path: skip the bytes that are neither '"', '\\', control nor non-ASCII, 16 at a time.
-            index += Int(allot_json_plain_run(base + index, Int64(end - index)))
+            // Fast path: skip the bytes that are neither '"', '\\', control nor non-ASCII, 16 at a time; called
+            // only when the next byte is one, so a run of non-ASCII text makes no call per character.
+            if index < end, Self.isPlain(base[index]) {
+                index += Int(allot_json_plain_run(base + index, Int64(end - index)))
+            }
             guard index < end else { throw JSONError(.unexpectedEnd, "unterminated string", at: index) }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
@@ -47,6 +50,12 @@ extension JSONParser.Reader {
                 try skipUTF8Sequence()
             }
         }
+    }
+
+    /// Neither '"', '\\', a control byte nor non-ASCII: `allot_json_plain_run`'s rule.
+    @inline(__always)
+    static func isPlain(_ b: UInt8) -> Bool {
+        b >= 0x20 && b < 0x80 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\")
     }
 
     /// Decodes the escape at `index` (a backslash) into `scratch`.

@@ -5,8 +5,8 @@
 ///
 /// Each call needs at most the room its `room` function gives. Writing past the reserved room stops the process
 /// (a precondition) rather than touching memory that is not the writer's. A span is valid only inside the
-/// closure that received it.
-public struct JSONSpan {
+/// closure that received it (nothing stops a closure from keeping it: hence `package`, not `public`).
+package struct JSONSpan {
     let base: UnsafeMutablePointer<UInt8>
     let capacity: Int
     /// Bytes written so far.
@@ -21,32 +21,32 @@ public struct JSONSpan {
     }
 
     /// Room for a string or key of `utf8Count` bytes (each may become a 6-byte `\u00XX`), quotes, colon, comma.
-    public static func room(string utf8Count: Int) -> Int { 6 * utf8Count + 4 }
+    package static func room(string utf8Count: Int) -> Int { 6 * utf8Count + 4 }
     /// Room for any number, integer or Double, and its comma.
-    public static let roomForNumber = 1 + DigitSink.capacity
+    package static let roomForNumber = 1 + DigitSink.capacity
     /// Room for a `string(decimal:)` and its comma.
-    public static let roomForDecimal = 23
+    package static let roomForDecimal = 23
 
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         open(UInt8(ascii: "{"))
     }
 
-    public mutating func endObject() {
+    package mutating func endObject() {
         put(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         open(UInt8(ascii: "["))
     }
 
-    public mutating func endArray() {
+    package mutating func endArray() {
         put(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// A member name and its colon, escaped as a string is.
-    public mutating func key(utf8 name: UnsafeBufferPointer<UInt8>) {
+    package mutating func key(utf8 name: UnsafeBufferPointer<UInt8>) {
         quoted(name)
         put(UInt8(ascii: ":"))
         needsComma = false
@@ -54,7 +54,7 @@ public struct JSONSpan {
 
     /// A member name given as a literal that needs no escaping (no '"', '\\' or control character), copied as is:
     /// for the constant keys of hot replies, without `key(utf8:)`'s per-byte escape check.
-    public mutating func key(literal name: StaticString) {
+    package mutating func key(literal name: StaticString) {
         separate()
         put(UInt8(ascii: "\""))
         put(name.utf8Start, name.utf8CodeUnitCount)
@@ -65,13 +65,13 @@ public struct JSONSpan {
 
     /// `utf8` (valid UTF-8) as a JSON string: escapes '"', '\\' and U+0000...U+001F (`\n`, `\r`, `\t`, `\b`, `\f`,
     /// else `\u00XX`); everything else, including non-ASCII, is copied as is.
-    public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+    package mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
         quoted(utf8)
         needsComma = true
     }
 
     /// The decimal digits of `value` as a JSON string (`"42"`), as `string(String(value))` would write them.
-    public mutating func string(decimal value: UInt64) {
+    package mutating func string(decimal value: UInt64) {
         separate()
         put(UInt8(ascii: "\""))
         digits(value)
@@ -82,7 +82,7 @@ public struct JSONSpan {
     /// Non-finite values as `null`; integral values with |x| ≤ 2^53 without a fraction or exponent (`4`, `-0` keeps
     /// its sign); all others in Swift's shortest round-trip form (`0.1`, `1e-07`, `1.2345678901234567e+20`), so
     /// `Double(text) == x` for every finite x.
-    public mutating func number(_ value: Double) {
+    package mutating func number(_ value: Double) {
         if !value.isFinite {
             literal("null")
             return
@@ -101,23 +101,23 @@ public struct JSONSpan {
         needsComma = true
     }
 
-    public mutating func int(_ value: Int) {
+    package mutating func int(_ value: Int) {
         separate()
         if value < 0 { put(UInt8(ascii: "-")) }
         digits(UInt64(value.magnitude))
         needsComma = true
     }
 
-    public mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         literal(value ? "true" : "false")
     }
 
-    public mutating func null() {
+    package mutating func null() {
         literal("null")
     }
 
     /// Pre-rendered object members (`"a":1,"b":[2]`, no braces), verbatim (`JSONWriter.members`).
-    public mutating func members(_ members: UnsafeBufferPointer<UInt8>) {
+    package mutating func members(_ members: UnsafeBufferPointer<UInt8>) {
         separate()
         if let start = members.baseAddress { put(start, members.count) }
         needsComma = true

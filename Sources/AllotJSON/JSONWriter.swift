@@ -31,11 +31,12 @@ public struct JSONWriter: Sendable {
 
     /// Makes `body`'s calls in room for `maxCount` bytes reserved once (see `JSONSpan` for each call's room).
     @inline(__always)
-    public mutating func write(reserving maxCount: Int, _ body: (inout JSONSpan) -> Void) {
+    package mutating func write(reserving maxCount: Int, _ body: (inout JSONSpan) -> Void) {
         var comma = needsComma
         bytes.append(addingCapacity: max(maxCount, 1)) { out in
             out.withUnsafeMutableBufferPointer { buffer, count in
-                var span = JSONSpan(base: buffer.baseAddress! + count, capacity: buffer.count - count, needsComma: comma)
+                var span = JSONSpan(
+                    base: buffer.baseAddress! + count, capacity: buffer.count - count, needsComma: comma)
                 body(&span)
                 count += span.count
                 comma = span.needsComma

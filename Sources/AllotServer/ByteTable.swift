@@ -25,11 +25,6 @@ struct ByteTable: Sendable {
         self.ends = ends
     }
 
-    var count: Int { ends.count }
-
-    /// Entry `i`'s byte count.
-    func length(_ i: Int) -> Int { ends[i] - (i > 0 ? ends[i - 1] : 0) }
-
     /// Entry `i`'s bytes, valid inside `body`.
     func withEntry<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let start = i > 0 ? ends[i - 1] : 0

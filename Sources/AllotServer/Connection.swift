@@ -9,6 +9,7 @@ struct Connection {
     let config: ServerConfig
 
     static let readSize = 16 * 1024
+    static let keptReplyCapacity = 256 * 1024
 
     func run() {
         Sys.setTimeouts(fd, seconds: config.idleTimeout)
@@ -49,6 +50,9 @@ struct Connection {
                 let ok = writer.bytes.withUnsafeBytes { Sys.writeAll(fd, $0) }
                 if !ok { break }
             }
+            // A reply reserves 6 bytes per byte of an echoed string (the worst case of escaping): a huge `id` leaves
+            // a large buffer behind, which an idle connection should not keep.
+            if writer.bytes.capacity > Connection.keptReplyCapacity { writer = JSONWriter() }
             if framer.bufferedBytes > 0 {
                 let now = Sys.monotonic()
                 if let since = partialSince {

@@ -120,9 +120,11 @@ extension Engine {
         if explain { writeExplain(d, scratch: scratch, into: &w) }
     }
 
-    /// Room for `writeRoute(_:members:into:)`: the action's members, then `cost`, `lambda` and `ticket` with keys.
+    /// Room for `writeRoute(_:members:into:)`: a comma and the action's members, then `cost`, `lambda` and
+    /// `ticket`, each key's room (`,"lambda":` is 10 bytes) and its value's.
     static func routeRoom(_ members: UnsafeBufferPointer<UInt8>) -> Int {
-        members.count + 1 + 2 * (JSONSpan.roomForNumber + 10) + JSONSpan.roomForDecimal + 10
+        1 + members.count + 2 * (JSONSpan.room(string: 6) + JSONSpan.roomForNumber) + JSONSpan.room(string: 6)
+            + JSONSpan.roomForDecimal
     }
 
     /// A route reply's members after `id` and `ok`, but the explanation: `members` are the action's

@@ -84,6 +84,7 @@ final class LoadedModel: Sendable {
 
     /// `policy.predict`, called here so `policy` is used in place (a call through `model.policy` from outside
     /// copied the whole `Policy`, ~1,400 instructions a route).
+    ///
     /// Not inlined: inlined into `Engine.decide`, the compiler copied the `Policy` out and retained the model to
     /// keep the copy's references alive; called, `self` is borrowed (`RouteScratch.modelRef`) and used in place.
     @inline(never)

@@ -44,7 +44,9 @@ extension ProtocolHandler {
             return false
         }
         scratch.decision!.signals.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) }
-        if scratch.shadow != nil { scratch.shadow!.signals.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
+        if scratch.shadow != nil {
+            scratch.shadow!.signals.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) }
+        }
 
         var seen: UInt8 = 0
         var idNumber: Double?
@@ -107,8 +109,10 @@ extension ProtocolHandler {
         let hasID = seen & Member.id.rawValue != 0
         scratch.routeMembers.withEntry(decision.action) { members in
             id.withUnsafeBufferPointer { idBytes in
-                let room = 2 + JSONSpan.room(string: idBytes.count) + JSONSpan.roomForNumber + 10 + 10
-                    + Engine.routeRoom(members) + 2
+                // `{`, `"id":` and the id (a string's room covers its key's too), `,"ok":true`, the route's
+                // members, `}`.
+                let room = 1 + 5 + max(JSONSpan.room(string: idBytes.count), JSONSpan.roomForNumber)
+                    + JSONSpan.room(string: 2) + 5 + Engine.routeRoom(members) + 1
                 w.write(reserving: room) { s in
                     s.beginObject()
                     if hasID {

@@ -12,8 +12,8 @@ extension Simulation {
         let w = o.window
         func worse(_ a: Double?, _ d: Double) -> Double { abs(d) > abs(a ?? 0) ? d : (a ?? d) }
         let stream = order.map { (row: table.rows[$0], p: predictions[$0]) }
-        // What each request would cost at λ = 0 (the best predicted utility, whatever its price): no price can
-        // make the policy spend more on it, so a window's budget cannot bind above their mean.
+        // What each request would cost at λ = 0 (the best predicted utility, whatever its price): by the
+        // predictions no price makes the policy spend more on it, so a window's budget cannot bind above their mean.
         let ceiling = stream.map { $0.row.cost[columns[Policy.choose(utilities: $0.p.u, costs: $0.p.c, lambda: 0)]] }
         let pace = Self.pacing(cost: cost, budget: o.budget, window: w, shift: o.shift, passes: o.passes,
                                tolerance: o.tolerance, ceiling: ceiling)
@@ -124,11 +124,12 @@ package struct PacingFigures: Sendable {
 extension Simulation {
     /// Rolling-window deviations from `budget` and the recovery after each shift point of `shift`'s order.
     ///
-    /// With `ceiling` (each request's cost at λ = 0), also the figures against the budget the policy can spend: a
-    /// window's target is `min(B, mean ceiling)`, since no price makes the policy spend more than the best
-    /// predicted utility costs (spending below B there is the cap not binding, not an error); and the worst such
-    /// window outside the recovery allowance, the first `min(recovery, recoveryLimit)` requests after each shift
-    /// point, which the recovery target governs instead.
+    /// With `ceiling` (each request's actual cost at λ = 0), also the figures against the budget the policy can
+    /// spend: a window's target is `min(B, max(mean ceiling, mean spent))`, since by the predictions no price makes
+    /// the policy spend more than the best predicted utility costs (spending below B there is the cap not binding,
+    /// not an error; a request whose cheaper-predicted action costs more in fact can spend above its ceiling, hence
+    /// the `max`); and the worst such window outside the recovery allowance, the first
+    /// `min(recovery, recoveryLimit)` requests after each shift point, which the recovery target governs instead.
     package static func pacing(cost: [Double], budget: Double, window w: Int, shift: Shift, passes: Int,
                                tolerance: Double, ceiling: [Double]? = nil, recoveryLimit: Int = 500)
         -> PacingFigures
@@ -162,7 +163,8 @@ extension Simulation {
         guard let ceiling, ceiling.count == n else { return figures }
         let top = Self.prefixSums(ceiling)
         func spendable(_ from: Int, _ to: Int) -> Double {
-            (prefix[to] - prefix[from]) / Swift.min(budget * Double(to - from), top[to] - top[from]) - 1
+            let spent = prefix[to] - prefix[from]
+            return spent / Swift.min(budget * Double(to - from), Swift.max(top[to] - top[from], spent)) - 1
         }
         let (spendableRecoveries, spendableRecovered) =
             Self.recoveries(points, n: n, window: w, tolerance: tolerance, deviation: spendable)

@@ -58,8 +58,8 @@ public struct SimulationResult: Sendable, Equatable {
         if let w = worstWindowDeviation { t["windows_within_5pct"] = abs(w) <= 0.05 }
         if !shiftPoints.isEmpty { t["recovery_within_500"] = recovered && (recovery ?? 0) <= 500 }
         if let w = steadyWorstWindowDeviation { t["steady_windows_within_5pct"] = abs(w) <= 0.05 }
-        if !shiftPoints.isEmpty {
-            t["spendable_recovery_within_500"] = spendableRecovered && (spendableRecovery ?? 0) <= 500
+        if !shiftPoints.isEmpty, let r = spendableRecovery {
+            t["spendable_recovery_within_500"] = spendableRecovered && r <= 500
         }
         return t
     }

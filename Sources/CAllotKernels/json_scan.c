@@ -13,8 +13,8 @@ int64_t allot_json_plain_run(const uint8_t *p, int64_t n) {
     for (; n - i >= 16; i += 16) {
         const __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
         // As signed bytes, both the controls (0x00-0x1F) and the non-ASCII bytes (0x80-0xFF, negative) are < 0x20.
-        const int special = _mm_movemask_epi8(
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space)));
+        const __m128i quote_or_backslash = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+        const int special = _mm_movemask_epi8(_mm_or_si128(quote_or_backslash, _mm_cmplt_epi8(v, space)));
         if (special) return i + __builtin_ctz((unsigned)special);
     }
 #endif

@@ -94,8 +94,12 @@ struct JSONWriterTests {
         let members = JSONWriter.members { $0.key("a"); $0.string("x\n"); $0.key("b"); $0.int(-3) }
         for _ in 0..<500 {
             let ticket = rng.next() >> (rng.next() % 64)
-            let ascii = (0..<Int(rng.next() % 40)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 128) }
-            let text = String(decoding: ascii, as: UTF8.self)
+            // ASCII (controls, quotes and backslashes included) and some non-ASCII characters.
+            let pieces = (0..<Int(rng.next() % 40)).map { _ -> String in
+                rng.next() % 8 == 0 ? ["é", "€", "😀", "\u{2028}"][Int(rng.next() % 4)]
+                    : String(UnicodeScalar(UInt8(truncatingIfNeeded: rng.next() % 128)))
+            }
+            let text = pieces.joined()
             var fast = JSONWriter(capacity: 0)  // grows as it goes: every write reserves its own room
             fast.beginObject()
             fast.key(literal: "id")
@@ -120,6 +124,13 @@ struct JSONWriterTests {
             general.bool(ticket % 2 == 0)
             general.endObject()
             #expect(fast.text == general.text)
+            // Both sides escape through the same code; the parser checks what they wrote independently.
+            guard case .object(let parsed)? = try? JSONParser.parse(fast.bytes) else {
+                Issue.record("not an object: \(fast.text)")
+                continue
+            }
+            #expect(parsed["id"] == .string(text))
+            #expect(parsed["ticket"] == .string(String(ticket)))
         }
     }
 

@@ -199,10 +199,10 @@ func holdsTheBudgetOnAShiftedStream(shift: Simulation.Shift) throws {
     #expect(abs((q.steadyWorst ?? 0) - 3 * 149 / 5000) < 1e-9)  // the window ending 501 after the shift
 }
 
-/// A window's deviation from the budget it can spend: `min(B · n, Σ ceiling)`.
+/// A window's deviation from the budget it can spend: `min(B · n, max(Σ ceiling, spent))`.
 private func spendable(_ cost: [Double], _ ceiling: [Double], _ from: Int, _ to: Int, _ budget: Double) -> Double {
     let spent = cost[from..<to].reduce(0, +)
-    return spent / min(budget * Double(to - from), ceiling[from..<to].reduce(0, +)) - 1
+    return spent / min(budget * Double(to - from), max(ceiling[from..<to].reduce(0, +), spent)) - 1
 }
 
 /// Where the most the policy would spend (every request at λ = 0) is below the budget, spending it is on target:
@@ -224,4 +224,12 @@ private func spendable(_ cost: [Double], _ ceiling: [Double], _ from: Int, _ to:
     let binding = Simulation.pacing(cost: cost, budget: 10, window: 500, shift: .none, passes: 1, tolerance: 0.05,
                                     ceiling: ceiling)
     #expect(abs((binding.steadyWorst ?? 0) + 0.2) < 1e-9)
+    // Requests whose cheaper-predicted action costs more in fact spend above their ceiling: on target while the
+    // window stays within B, over it when it does not.
+    let over = Simulation.pacing(cost: [Double](repeating: 9, count: 3000), budget: 10, window: 500, shift: .none,
+                                 passes: 1, tolerance: 0.05, ceiling: [Double](repeating: 6, count: 3000))
+    #expect(abs(over.steadyWorst ?? 1) < 1e-9)
+    let above = Simulation.pacing(cost: [Double](repeating: 12, count: 3000), budget: 10, window: 500, shift: .none,
+                                  passes: 1, tolerance: 0.05, ceiling: [Double](repeating: 6, count: 3000))
+    #expect(abs((above.steadyWorst ?? 0) - 0.2) < 1e-9)
 }
