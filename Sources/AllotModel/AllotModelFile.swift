@@ -31,6 +31,15 @@ public struct AllotModelFile: Sendable, Equatable {
         self.lambdaTable = lambdaTable
         self.card = card
     }
+
+    /// The features some tree splits on, ascending: the only bin codes a prediction reads.
+    public var featuresReadByTrees: [Int] {
+        var read = [Bool](repeating: false, count: bins.featureCount)
+        for head in utility + cost.compactMap({ $0 }) {
+            for f in head.splitFeatures where Int(f) < read.count { read[Int(f)] = true }
+        }
+        return read.indices.filter { read[$0] }
+    }
 }
 
 /// Identity and units of a model, all readable from the file header without inflating the payload.

@@ -29,7 +29,8 @@ struct Inspect: ParsableCommand {
         print("crc32       \(String(format: "%08x", h.payloadCRC32))")
         print("signature   \(h.signature.map { "Ed25519 by \($0.keyID)" } ?? "none")")
         print("features    \(m.features.extractor) v\(m.features.version), \(m.features.hashBuckets) hash buckets, "
-            + "n-grams up to \(m.features.ngramMax), \(m.bins.featureCount) binned features")
+            + "n-grams up to \(m.features.ngramMax), \(m.bins.featureCount) binned features, "
+            + "\(m.featuresReadByTrees.count) of them read by the trees")
         print("signals     \(m.features.signals.isEmpty ? "none" : m.features.signals.joined(separator: ", "))")
         print("")
         let rows = m.actions.indices.map { a in
@@ -96,6 +97,7 @@ struct Inspect: ParsableCommand {
                 "hash_buckets": Int(m.features.hashBuckets), "ngram_max": Int(m.features.ngramMax),
                 "signals": m.features.signals, "binned_features": m.bins.featureCount,
                 "edges": m.bins.edges.reduce(0) { $0 + $1.count },
+                "read_by_trees": m.featuresReadByTrees.count,
             ],
             "actions": actions,
             "lambda_table": m.lambdaTable.map { ["budget": $0.budget, "lambda": $0.lambda, "mix": $0.mix] },

@@ -94,3 +94,30 @@ extension ModelEvaluatorTests {
         #expect(codes == [0])
     }
 }
+
+/// The features the trees read: exactly those some split of a utility or cost head names (a prediction with every
+/// other feature's code changed is the same), none for a model without trees.
+@Test func featuresReadByTreesAreTheOnesThePredictionDependsOn() throws {
+    for seed: UInt64 in 1...40 {
+        let m = TestModels.random(seed: seed)
+        let read = Set(m.featuresReadByTrees)
+        #expect(m.featuresReadByTrees == m.featuresReadByTrees.sorted())
+        let n = m.bins.featureCount
+        var rng = SeededGenerator(seed: seed ^ 0xFEED)
+        let codes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var other = codes
+        for f in 0..<n where !read.contains(f) {
+            other[f] = codes[f] &+ 1 &+ UInt8.random(in: 0...200, using: &rng)
+        }
+        for head in m.utility + m.cost.compactMap({ $0 }) {
+            let a = codes.withUnsafeBufferPointer { head.predict(codes: $0) }
+            let b = other.withUnsafeBufferPointer { head.predict(codes: $0) }
+            #expect(a == b)
+        }
+        // Each feature read matters to some head for some codes: it is named by a split.
+        for f in read {
+            #expect((m.utility + m.cost.compactMap { $0 }).contains { $0.splitFeatures.contains(UInt16(f)) })
+        }
+    }
+    #expect(TestModels.small().featuresReadByTrees == [0])
+}
