@@ -38,9 +38,13 @@ extension Policy {
     /// extract → bin → evaluate every head into `scratch`, without choosing: what `decide` does before
     /// `Policy.choose`, for callers that choose later (the sidecar chooses under its lock, at the current λ).
     /// `signals` as in `decide` (`nil` reads `scratch.signals`).
+    /// A model whose trees read no feature (one that falls back to a fixed allocation) skips the extraction and
+    /// the bin codes: its heads are constants, and `scratch.features` and `scratch.codes` keep what they held.
     public func predict(text: UnsafeBufferPointer<UInt8>?, signals: UnsafeBufferPointer<Float>? = nil,
                         scratch: inout DecisionScratch) {
-        if let signals {
+        if !readsFeatures {
+            evaluate(scratch: &scratch)
+        } else if let signals {
             scratch.features.withUnsafeMutableBufferPointer { f in
                 extractor.extract(text: text, signals: signals, into: f)
             }

@@ -16,6 +16,8 @@ public struct Policy: Sendable {
     /// Lower bound of each action's predicted cost: `1e-3 · meanCost` (a cost head may predict ≤ 0 far out).
     let costFloor: [Double]
     let hasCostHead: [Bool]
+    /// Some tree splits on some feature: else every head is a constant, and `predict` reads nothing of the request.
+    let readsFeatures: Bool
 
     public var actionCount: Int { model.actions.count }
     public var featureCount: Int { extractor.count }
@@ -33,6 +35,7 @@ public struct Policy: Sendable {
         self.extractor = fx
         self.costFloor = model.actions.map { 1e-3 * $0.meanCost }
         self.hasCostHead = model.cost.map { $0 != nil }
+        self.readsFeatures = !model.featuresReadByTrees.isEmpty
     }
 
     /// Predicts every action's utility and cost for one feature vector, binning it once.
@@ -75,7 +78,7 @@ public struct Policy: Sendable {
     ) {
         precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
         precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
-        evaluator.codes(features, into: codes)
+        if readsFeatures { evaluator.codes(features, into: codes) }
         scratch.out.withUnsafeMutableBufferPointer { heads in
             evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads, scratch: &scratch.evaluator)
             finish(heads: UnsafeBufferPointer(heads), utilities: utilities, costs: costs)

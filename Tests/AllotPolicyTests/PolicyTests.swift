@@ -132,3 +132,41 @@ func costIsNonIncreasingInLambdaAndZeroIsUtilityArgmax(seed: UInt64) throws {
     var z = SplitMix64(seed: 0)
     #expect(z.next() == 0xe220_a839_7b1d_cdaf)
 }
+
+/// A model whose trees read no feature (a fallback to the fixed allocation, trees: 0) predicts its constants
+/// without reading the request: every text and signal gives what the full path gives; and a model with trees
+/// still reads them (two texts that bin differently can differ).
+@Test func aModelWithoutTreesPredictsItsConstantsWithoutReadingTheRequest() throws {
+    var rng = SplitMix64(seed: 31)
+    let constant = try Policy(model: TestModels.model(&rng, trees: 0))
+    #expect(constant.model.featuresReadByTrees.isEmpty)
+    var scratch = DecisionScratch(policy: constant)
+    let texts = ["", "How many eggs?", String(repeating: "word 12 ", count: 200), "Σ\u{1F600}"]
+    for text in texts {
+        for signal: Float in [.nan, 0, 1] {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { t in
+                [signal].withUnsafeBufferPointer { constant.predict(text: t, signals: $0, scratch: &scratch) }
+            }
+            var f = [Float](repeating: 0, count: constant.featureCount)
+            bytes.withUnsafeBufferPointer { t in
+                [signal].withUnsafeBufferPointer { s in
+                    f.withUnsafeMutableBufferPointer { constant.extractor.extract(text: t, signals: s, into: $0) }
+                }
+            }
+            let (u, c) = constant.evaluate(features: f)
+            #expect(scratch.utilities == u && scratch.costs == c)
+        }
+    }
+    let read = try Policy(model: TestModels.model(&rng, trees: 6))
+    #expect(!read.model.featuresReadByTrees.isEmpty)
+    var s2 = DecisionScratch(policy: read)
+    var outputs = Set<[Double]>()
+    for text in texts {
+        Array(text.utf8).withUnsafeBufferPointer { t in
+            [Float(1)].withUnsafeBufferPointer { read.predict(text: t, signals: $0, scratch: &s2) }
+        }
+        outputs.insert(s2.utilities + s2.costs)
+    }
+    #expect(outputs.count > 1)
+}
