@@ -298,6 +298,25 @@ SCAN_INLINE void hash8_batch(__m512i *h, const uint64_t *w, const uint64_t *live
     }
 }
 
+// The 8 bytes at `at` (= starts[j] + offset) of each lane in `want`, zeros past the text: gathered where all 8
+// lie inside it, loaded byte-exactly where they do not (the last tokens of the text), so nothing is read past it.
+SCAN_INLINE __m512i gather8(const uint8_t *t, int64_t n, __m512i at, __mmask8 want, const int64_t *starts,
+                            int64_t offset, int lanes) {
+    const __mmask8 whole = _mm512_mask_cmple_epi64_mask(want, _mm512_add_epi64(at, _mm512_set1_epi64(8)),
+                                                        _mm512_set1_epi64(n));
+    CHECK_GATHER64(t, at, whole, 1, 8);
+    __m512i w = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), whole, at, t, 1);
+    if (__builtin_expect(want & ~whole, 0)) {
+        uint64_t x[8];
+        _mm512_storeu_si512(x, w);
+        for (int j = 0; j < lanes; j++) {
+            if ((want & ~whole) >> j & 1) x[j] = load8(t, n, starts[j] + offset);
+        }
+        w = _mm512_loadu_si512(x);
+    }
+    return w;
+}
+
 // Pass 2 for the first `count` tokens of the lists, 8 at a time: the bucket of each n-gram is appended to
 // `bucket_list` (returns how many). The hash chains run one order at a time over all groups, each group's chain
 // independent of the others' (order r+1 starts from the order-r hashes already stored): 8 unrolled steps per
@@ -307,7 +326,7 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
                             const bucket_math *bm, uint32_t *bucket_list) {
     const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1);
     const __m512i lower = _mm512_set1_epi64((long long)LOWER);
-    const __m512i nv = _mm512_set1_epi64(n), eight = _mm512_set1_epi64(8);
+    const __m512i eight = _mm512_set1_epi64(8);
     __m512i word_tokens = zero, max_word = zero;
     int64_t wh = 0, quantity = 0, unit = 0, how_many = 0;
     int listed = 0;
@@ -321,18 +340,8 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         const __m512i end = _mm512_maskz_loadu_epi64(valid, tl->end + k0);
         const __m512i len = _mm512_sub_epi64(end, _mm512_sub_epi64(s, one));
 
-        // The first 8 bytes of each token, gathered; the last ones of the text are loaded without reading past it.
-        const __mmask8 whole0 = _mm512_mask_cmple_epi64_mask(valid, _mm512_add_epi64(s, eight), nv);
-        CHECK_GATHER64(t, s, whole0, 1, 8);
-        __m512i w0 = _mm512_mask_i64gather_epi64(zero, whole0, s, t, 1);
-        if (__builtin_expect(valid & ~whole0, 0)) {
-            uint64_t x0[8];
-            _mm512_storeu_si512(x0, w0);
-            for (int j = 0; j < lanes; j++) {
-                if ((valid & ~whole0) >> j & 1) x0[j] = load8(t, n, tl->start[k0 + j]);
-            }
-            w0 = _mm512_loadu_si512(x0);
-        }
+        // The first 8 bytes of each token.
+        __m512i w0 = gather8(t, n, s, valid, tl->start + k0, 0, lanes);
         // A word hashes its lowercased letters, a number "#".
         const __mmask8 word = _mm512_mask_cmplt_epu64_mask(
             valid, _mm512_sub_epi64(_mm512_and_si512(_mm512_or_si512(w0, lower), _mm512_set1_epi64(0xFF)),
@@ -350,18 +359,7 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         const __mmask8 over8 = _mm512_cmpgt_epu64_mask(hashed, eight);
         uint64_t live1 = 0;
         if (__builtin_expect(over8 != 0, 0)) {
-            const __m512i s8 = _mm512_add_epi64(s, eight);
-            const __mmask8 whole1 = _mm512_mask_cmple_epi64_mask(over8, _mm512_add_epi64(s8, eight), nv);
-            CHECK_GATHER64(t, s8, whole1, 1, 8);
-            __m512i w1 = _mm512_mask_i64gather_epi64(zero, whole1, s8, t, 1);
-            if (__builtin_expect(over8 & ~whole1, 0)) {
-                uint64_t x1[8];
-                _mm512_storeu_si512(x1, w1);
-                for (int j = 0; j < lanes; j++) {
-                    if ((over8 & ~whole1) >> j & 1) x1[j] = load8(t, n, tl->start[k0 + j] + 8);
-                }
-                w1 = _mm512_loadu_si512(x1);
-            }
+            const __m512i w1 = gather8(t, n, _mm512_add_epi64(s, eight), over8, tl->start + k0, 8, lanes);
             live1 = live_matrix(_mm512_maskz_sub_epi64(over8, hashed, eight));
             _mm512_storeu_si512(tl->w1 + k0, _mm512_or_si512(w1, lower));
             tl->over16[k0 / 8] = (uint8_t)_mm512_cmpgt_epu64_mask(hashed, _mm512_set1_epi64(LONG));
