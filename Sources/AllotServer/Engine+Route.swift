@@ -17,11 +17,10 @@ struct RouteScratch {
     var routeMembers = ByteTable()
     var signalNames: ByteTable?
     var shadowSignalNames: ByteTable?
-    /// `model`, unretained (`model` keeps it alive), and its identity: a route uses the shared model without
-    /// retaining it, whose reference count would bounce between the cores serving other connections. (A copy of
-    /// its `Policy` in the scratch instead costs three 368-byte copies a route.)
+    /// `model`, unretained (`model` keeps it alive): a route uses the shared model, and compares it with the live
+    /// one, without retaining it, whose reference count would bounce between the cores serving other connections.
+    /// (A copy of its `Policy` in the scratch instead costs three 368-byte copies a route.)
     var modelRef: Unmanaged<LoadedModel>?
-    var modelID: ObjectIdentifier?
 }
 
 /// What a route decided, for the reply (on the scratch's model).
@@ -44,7 +43,6 @@ extension Engine {
         if s.model !== model {
             s.model = model
             s.modelRef = Unmanaged.passUnretained(model)
-            s.modelID = ObjectIdentifier(model)
             s.decision = DecisionScratch(policy: model.policy)
             s.routeMembers = ByteTable(copying: model.routeMembers)
             s.signalNames = model.signalBytes.map(ByteTable.init(copying:))
@@ -89,7 +87,7 @@ extension Engine {
     /// lock, the choice at the current λ, the reservation, and the shadow's view. `refresh(&s)` must have run.
     func decide(text: UnsafeBufferPointer<UInt8>?, scratch s: inout RouteScratch) -> RouteDecision {
         s.modelRef!._withUnsafeGuaranteedRef { $0.predict(text: text, scratch: &s.decision!) }
-        let modelID = s.modelID
+        let modelRef = s.modelRef
         let shadowModel = s.shadowModel
         if let shadowModel { shadowModel.predict(text: text, scratch: &s.shadow!) }
         let now = Sys.wallClock()
@@ -104,7 +102,7 @@ extension Engine {
                 }
             }
             let cost = s.decision!.costs[action]
-            let live = ObjectIdentifier(m.model) == modelID
+            let live = Unmanaged.passUnretained(m.model).toOpaque() == modelRef?.toOpaque()
             let ticket = m.pacer.reserve(action: live ? action : -1, estimate: cost, at: now)
             if let shadowModel, m.shadow?.model === shadowModel, let name = s.model?.file.actions[action].name {
                 m.shadow?.observe(scratch: s.shadow!, liveAction: name, draw: draw, at: now)
