@@ -8,9 +8,8 @@ extension Simulation {
         predictions: [(u: [Double], c: [Double])], initialLambda: Double, finalLambda: Double
     ) -> SimulationResult {
         let n = cost.count
-        let prefix = Self.prefixSums(cost)
+        let meanCost = cost.reduce(0, +) / Double(n)
         let w = o.window
-        func worse(_ a: Double?, _ d: Double) -> Double { abs(d) > abs(a ?? 0) ? d : (a ?? d) }
         let stream = order.map { (row: table.rows[$0], p: predictions[$0]) }
         // What each request would cost at λ = 0 (the best predicted utility, whatever its price): by the
         // predictions no price makes the policy spend more on it, so a window's budget cannot bind above their mean.
@@ -20,21 +19,16 @@ extension Simulation {
         let (worst, worstAll, points, recovery, recovered) =
             (pace.worst, pace.worstAll, pace.shiftPoints, pace.recovery, pace.recovered)
 
-        let fixed = hindsight(stream, target: prefix[n] / Double(n))
+        let fixed = hindsight(stream, target: meanCost)
         // The same fixed policy, realized request by request (seeded mixing), to show what its windows do.
         var mixRng = SplitMix64(seed: o.seed ^ 0x5eed)
-        var fixedPrefix = [0.0]
-        for (row, p) in stream {
+        let fixedCost = stream.map { row, p in
             let useLo = mixRng.nextUnit() < fixed.weightLo
-            let a = Policy.choose(utilities: p.u, costs: p.c, lambda: useLo ? fixed.lambdaLo : fixed.lambda)
-            fixedPrefix.append(fixedPrefix[fixedPrefix.count - 1] + row.cost[columns[a]])
+            return row.cost[columns[Policy.choose(utilities: p.u, costs: p.c,
+                                                  lambda: useLo ? fixed.lambdaLo : fixed.lambda)]]
         }
-        var fixedWorst: Double?
-        if n >= 2 * w {
-            for t in (2 * w)...n {
-                fixedWorst = worse(fixedWorst, (fixedPrefix[t] - fixedPrefix[t - w]) / Double(w) / o.budget - 1)
-            }
-        }
+        let fixedWorst = Self.pacing(cost: fixedCost, budget: o.budget, window: w, shift: .none, passes: 1,
+                                     tolerance: o.tolerance).worst
         let warm = Pacer.tableLambda(policy.model.lambdaTable, budget: o.budget)
         let unadapted = mixed(stream, lambda: warm.lambda, mix: warm.mix)
 
@@ -43,7 +37,7 @@ extension Simulation {
         return SimulationResult(
             requests: n, budget: o.budget, window: w, shift: o.shift, seed: o.seed, reportDelay: o.reportDelay,
             gain: o.gain ?? PacerConfig(budget: .window(meanCost: 1, requests: 1)).gain,
-            meanCost: prefix[n] / Double(n), accuracy: acc.reduce(0, +) / Double(n),
+            meanCost: meanCost, accuracy: acc.reduce(0, +) / Double(n),
             worstWindowDeviation: worst, worstWindowDeviationAll: worstAll, shiftPoints: points,
             recovery: recovery, recovered: recovered, steadyWorstWindowDeviation: pace.steadyWorst,
             spendableRecovery: pace.spendableRecovery, spendableRecovered: pace.spendableRecovered,
