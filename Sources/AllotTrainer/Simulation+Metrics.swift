@@ -22,13 +22,23 @@ extension Simulation {
         let fixed = hindsight(stream, target: meanCost)
         // The same fixed policy, realized request by request (seeded mixing), to show what its windows do.
         var mixRng = SplitMix64(seed: o.seed ^ 0x5eed)
-        let fixedCost = stream.map { row, p in
-            let useLo = mixRng.nextUnit() < fixed.weightLo
-            return row.cost[columns[Policy.choose(utilities: p.u, costs: p.c,
-                                                  lambda: useLo ? fixed.lambdaLo : fixed.lambda)]]
+        let fixedWorst = Self.pacing(cost: realize(stream[...], fixed, rng: &mixRng), budget: o.budget, window: w,
+                                     shift: .none, passes: 1, tolerance: o.tolerance).worst
+        // The reference that holds the windows too: between shift points (and the stream's ends), the hindsight
+        // fixed λ at the cost the paced policy realized there, i.e. a fixed price that knew when each regime
+        // begins. Without a shift it is the fixed λ above.
+        let bounds = [0] + pace.shiftPoints + [n]
+        var segmentAccuracy = 0.0
+        var segmentCost: [Double] = []
+        var segmentRng = SplitMix64(seed: o.seed ^ 0x5e9)
+        for (from, to) in zip(bounds, bounds.dropFirst()) where to > from {
+            let part = Array(stream[from..<to])
+            let h = hindsight(part, target: cost[from..<to].reduce(0, +) / Double(to - from))
+            segmentAccuracy += h.accuracy * Double(to - from)
+            segmentCost += realize(part[...], h, rng: &segmentRng)
         }
-        let fixedWorst = Self.pacing(cost: fixedCost, budget: o.budget, window: w, shift: .none, passes: 1,
-                                     tolerance: o.tolerance).worst
+        let segmentWorst = Self.pacing(cost: segmentCost, budget: o.budget, window: w, shift: .none, passes: 1,
+                                       tolerance: o.tolerance).worst
         let warm = Pacer.tableLambda(policy.model.lambdaTable, budget: o.budget)
         let unadapted = mixed(stream, lambda: warm.lambda, mix: warm.mix)
 
@@ -43,12 +53,22 @@ extension Simulation {
             spendableRecovery: pace.spendableRecovery, spendableRecovered: pace.spendableRecovered,
             initialLambda: initialLambda, finalLambda: finalLambda,
             actionShare: share, fixedLambda: fixed.lambda, fixedAccuracy: fixed.accuracy,
-            fixedMeanCost: fixed.cost, fixedWorstWindowDeviation: fixedWorst, tableLambda: warm.lambda,
+            fixedMeanCost: fixed.cost, fixedWorstWindowDeviation: fixedWorst,
+            segmentFixedAccuracy: segmentAccuracy / Double(n), segmentFixedWorstWindowDeviation: segmentWorst,
+            tableLambda: warm.lambda,
             tableAccuracy: unadapted.accuracy,
             tableMeanCost: unadapted.cost)
     }
 
     package typealias Stream = [(row: TableRow, p: (u: [Double], c: [Double]))]
+
+    /// The actual costs of a hindsight policy request by request: its costlier side with probability `weightLo`.
+    func realize(_ s: Stream.SubSequence, _ h: Hindsight, rng: inout SplitMix64) -> [Double] {
+        s.map { row, p in
+            let useLo = rng.nextUnit() < h.weightLo
+            return row.cost[columns[Policy.choose(utilities: p.u, costs: p.c, lambda: useLo ? h.lambdaLo : h.lambda)]]
+        }
+    }
 
     /// Mean actual cost and accuracy of the fixed price λ: `π⁻` with probability `mix`, else `π⁺` (expectation).
     package func mixed(_ s: Stream, lambda: Double, mix: Double) -> (cost: Double, accuracy: Double) {

@@ -28,6 +28,8 @@ public struct Simulation: Sendable {
         public var gain: Double?
         /// Pacer gain-scheduling cap (nil: `PacerConfig`'s default; 1 turns scheduling off).
         public var maxBoost: Double?
+        /// Window deviation at which gain scheduling doubles the gain (nil: `PacerConfig`'s default).
+        public var boostScale: Double?
         /// Pacer momentum μ (nil: `PacerConfig`'s default; 0 turns it off).
         public var momentum: Double?
         /// Requests the momentum's moving average spans (nil: `PacerConfig`'s default).
@@ -82,6 +84,7 @@ public struct Simulation: Sendable {
         config.maxOutstanding = Swift.min(PacerConfig.maxReservations, Swift.max(4096, 2 * o.reportDelay + 2))
         if let g = o.gain { config.gain = g }
         if let b = o.maxBoost { config.maxBoost = b }
+        if let b = o.boostScale { config.boostScale = b }
         if let m = o.momentum { config.momentum = m }
         if let h = o.momentumHorizon { config.momentumHorizon = h }
         var pacer = try Pacer(config: config, policy: policy, at: 0)

@@ -28,6 +28,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Reports arrive this many requests after their route.") var reportDelay = 0
     @Option(help: "Pacer gain (change of log lambda per unit of relative cost error).") var gain: Double?
     @Option(help: "Pacer gain-scheduling cap (1: off).") var maxBoost: Double?
+    @Option(help: "Window deviation at which gain scheduling doubles the gain (default 0.03).") var boostScale: Double?
     @Option(help: "Pacer momentum (change of log lambda per request per unit of the recent mean error; 0: off).")
     var momentum: Double?
     @Option(help: "Requests the pacer's momentum averages over.") var momentumHorizon: Double?
@@ -60,6 +61,7 @@ struct Simulate: ParsableCommand {
         o.reportDelay = reportDelay
         o.gain = gain
         o.maxBoost = maxBoost
+        o.boostScale = boostScale
         o.momentum = momentum
         o.momentumHorizon = momentumHorizon
         o.passes = passes
@@ -98,6 +100,11 @@ struct Simulate: ParsableCommand {
         let gap = String(format: "%+.2f", r.accuracyGapPoints)
         print("fixed lambda    \(r.fixedLambda): accuracy \(f(r.fixedAccuracy)) at cost \(f(r.fixedMeanCost)), "
             + "gap \(gap) points; its worst window \(pct(r.fixedWorstWindowDeviation))")
+        if !r.shiftPoints.isEmpty {
+            print("per regime      fixed lambda per stretch between shifts: accuracy \(f(r.segmentFixedAccuracy)), "
+                + "gap \(String(format: "%+.2f", r.segmentGapPoints)) points; "
+                + "its worst window \(pct(r.segmentFixedWorstWindowDeviation))")
+        }
         print(
             "offline lambda* \(r.tableLambda): accuracy \(f(r.tableAccuracy)) at cost \(f(r.tableMeanCost)) (unadapted)"
         )
