@@ -2,16 +2,23 @@ import CAllotKernels
 
 extension ModelEvaluator {
     /// The model's bin edges laid out for `allot_bin_codes`: feature by feature, each padded with +inf to a
-    /// multiple of 4 (never below any value, so the count is unchanged), and where each feature starts.
+    /// multiple of 4 (never below any value, so the count is unchanged), and where each feature starts; and for
+    /// each feature with more than 16 of them, the last edge of each block of 16 (+inf past the whole blocks).
     struct BinLayout: Sendable {
         var edges: [Float] = []
         var offsets: [UInt32] = [0]
+        var coarse: [Float] = []
 
         init(_ bins: FeatureBins) {
             for e in bins.edges {
+                let start = edges.count
                 edges += e
                 edges += [Float](repeating: .infinity, count: (4 - e.count % 4) % 4)
                 offsets.append(UInt32(edges.count))
+                let n = edges.count - start
+                if n > 16 {
+                    coarse += (0..<16).map { j in 16 * j + 15 < n ? edges[start + 16 * j + 15] : .infinity }
+                }
             }
         }
     }
@@ -29,12 +36,15 @@ extension ModelEvaluator {
         guard n > 0, let v = values.baseAddress, let c = codes.baseAddress else { return }
         bins.edges.withUnsafeBufferPointer { e in
             bins.offsets.withUnsafeBufferPointer { o in
-                // Every feature has an offset pair, so `e` is only empty when every feature has no edges.
-                let edges = e.baseAddress ?? UnsafePointer(v)
-                if narrow {
-                    allot_bin_codes_narrow(v, Int32(n), edges, o.baseAddress!, c)
-                } else {
-                    allot_bin_codes(v, Int32(n), edges, o.baseAddress!, c)
+                bins.coarse.withUnsafeBufferPointer { z in
+                    // Every feature has an offset pair, so `e` is only empty when every feature has no edges, and
+                    // `z` only when none has more than 16: then neither is read.
+                    let edges = e.baseAddress ?? UnsafePointer(v)
+                    if narrow {
+                        allot_bin_codes_narrow(v, Int32(n), edges, o.baseAddress!, c)
+                    } else {
+                        allot_bin_codes(v, Int32(n), edges, o.baseAddress!, z.baseAddress ?? UnsafePointer(v), c)
+                    }
                 }
             }
         }

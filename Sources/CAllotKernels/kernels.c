@@ -200,33 +200,37 @@ void allot_trees_sum_vector(const uint8_t *codes, int feature_count, int registe
 // with +inf to a multiple of 4 (never below any x), so short lists are counted four at a time with no branch
 // (same count as a binary search over strictly increasing edges); long lists use a binary search.
 #if defined(__x86_64__)
-// Sixteen edges per compare, the tail by a masked load (masked-off lanes are not read), any edge count: the same
-// count as below, in a quarter of the steps.
+// At most two compares of sixteen edges per feature, whatever its edge count: a feature with more than 16 edges
+// first counts the blocks of 16 wholly below x by their last edges (`coarse`: edges 15, 31, ... and +inf past the
+// last whole block), then the edges below x in the one block that can hold some; the tail by a masked load
+// (masked-off lanes are not read). A loop over every block instead (up to 16 steps for a long feature: 171 compares
+// a request for the default model's 95 features instead of 105) took about 40 ns more of its 1.18 µs decision.
 __attribute__((target("avx512f"))) static void bin_codes_wide(const float *values, int feature_count,
                                                               const float *edges, const uint32_t *offsets,
-                                                              uint8_t *codes) {
+                                                              const float *coarse, uint8_t *codes) {
     for (int f = 0; f < feature_count; f++) {
+        const uint32_t n = offsets[f + 1] - offsets[f];
+        const float *block_ends = coarse;
+        if (n > 16) coarse += 16;
         const float x = values[f];
         if (x != x) {
             codes[f] = 0;
             continue;
         }
-        const float *e = edges + offsets[f];
-        const uint32_t n = offsets[f + 1] - offsets[f];
         const __m512 vx = _mm512_set1_ps(x);
-        uint32_t count = 0;
-        for (uint32_t i = 0; i < n; i += 16) {
-            const __mmask16 live = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
-            const __m512 v = _mm512_maskz_loadu_ps(live, e + i);
-            count += (uint32_t)__builtin_popcount(_mm512_mask_cmp_ps_mask(live, v, vx, _CMP_LT_OQ));
-        }
-        codes[f] = (uint8_t)(count + 1);
+        uint32_t below = 0;  // edges in the whole blocks below x
+        if (n > 16)
+            below = 16u * (uint32_t)__builtin_popcount(_mm512_cmp_ps_mask(_mm512_loadu_ps(block_ends), vx, _CMP_LT_OQ));
+        const uint32_t rest = n - below;
+        const __mmask16 live = rest >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rest) - 1);
+        const __m512 v = _mm512_maskz_loadu_ps(live, edges + offsets[f] + below);
+        codes[f] = (uint8_t)(below + (uint32_t)__builtin_popcount(_mm512_mask_cmp_ps_mask(live, v, vx, _CMP_LT_OQ)) + 1);
     }
 }
 #endif
 
 void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                     uint8_t *codes) {
+                     const float *coarse, uint8_t *codes) {
 #if defined(__x86_64__)
     // -1: not yet asked. Relaxed atomics: every thread computes the same answer.
     static int wide = -1;
@@ -237,9 +241,11 @@ void allot_bin_codes(const float *values, int feature_count, const float *edges,
         __atomic_store_n(&wide, w, __ATOMIC_RELAXED);
     }
     if (w) {
-        bin_codes_wide(values, feature_count, edges, offsets, codes);
+        bin_codes_wide(values, feature_count, edges, offsets, coarse, codes);
         return;
     }
+#else
+    (void)coarse;
 #endif
     allot_bin_codes_narrow(values, feature_count, edges, offsets, codes);
 }

@@ -62,8 +62,10 @@ void allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_w
                           const uint8_t *splits, const int16_t *leaves, int32_t *sums);
 /// Bin codes of `feature_count` values (FeatureBins.codes): 0 for NaN, else `1 + #{i : edge_i < x}`. Feature f's
 /// strictly increasing edges are `edges[offsets[f] ..< offsets[f + 1]]`, padded with +inf to a multiple of 4.
+/// `coarse` holds, for each feature with more than 16 (padded) edges in turn, 16 floats: its edges 15, 31, ...,
+/// 16j + 15 while they exist, then +inf.
 void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                     uint8_t *codes);
+                     const float *coarse, uint8_t *codes);
 /// The same codes without AVX-512 (SSE four at a time, binary search over 64 edges): what `allot_bin_codes` runs
 /// on CPUs without AVX-512F; callable directly so that tests cover it on any CPU.
 void allot_bin_codes_narrow(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
