@@ -6,7 +6,11 @@ Round trips: the same C client (loadgen) drives the C echo server (the floor) an
 repetitions (echo, allotd, allotd, echo, ...) so machine noise hits both; each figure is the median over
 repetitions and each ratio the median of the per-repetition ratios. Each server's CPU time (user and system, from
 /proc/PID/stat, which counts exited connection threads too) is summed over the repetitions and divided by the
-requests it answered: what a request costs the device, whatever the wake-up latency.
+requests it answered: what a request costs the device, whatever the wake-up latency. The client's CPU (loadgen's,
+by getrusage) and the machine's idle time (/proc/stat) per request are reported beside it. A third server in the
+same interleaving is the echo floor spinning, per line, the CPU time of allotd's in-process line (`echo_server
+SOCKET WORK_NS`): what a server doing that much work the floor's way gets, so that the ratio to it shows what
+allotd's own I/O and scheduling cost beside its work.
 
 The round trips run twice: on the machine as it is ("quiet": nothing else should run), then with `--busy N`
 (default 1) spinning processes holding cores, as on a device whose other cores run the LLM. The floor depends on
@@ -17,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -101,9 +106,9 @@ class Servers:
         self.workdir = workdir
         self.allotd, self.model = allotd, model
 
-    def start_echo(self):
-        sock = os.path.join(self.workdir, "echo.sock")
-        p = subprocess.Popen([os.path.join(TOOLS, "echo_server"), sock])
+    def start_echo(self, work_ns=0):
+        sock = os.path.join(self.workdir, f"echo-{work_ns}.sock")
+        p = subprocess.Popen([os.path.join(TOOLS, "echo_server"), sock] + ([str(work_ns)] if work_ns else []))
         self.procs.append(p)
         wait_socket(sock, p)
         return sock, p
@@ -156,27 +161,52 @@ class Busy:
             p.wait()
 
 
+def idle_seconds():
+    """Idle (and iowait) CPU seconds of the whole machine, all cores."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:]
+    return (int(fields[3]) + int(fields[4])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    """User + system CPU seconds of the children that have exited (each loadgen run, once it is waited for)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def loadgen(sock, lines, clients, per_client, warmup):
     return run_json([os.path.join(TOOLS, "loadgen"), sock, lines, str(clients), str(per_client), str(warmup)])
 
 
-def round_trips(args, servers, lines, condition):
+def round_trips(args, servers, lines, condition, work_ns):
     echo_sock, echo = servers.start_echo()
     allotd_sock, allotd = servers.start_allotd()
-    pids = {"echo": echo.pid, "allotd": allotd.pid}
+    # The floor that also spins `work_ns` of CPU per line (allotd's in-process line): what any server doing that
+    # much work the floor's way would get, so the ratio to it isolates how allotd does its work and I/O.
+    work_sock, work = servers.start_echo(work_ns)
+    socks = {"echo": echo_sock, "allotd": allotd_sock, "echo_work": work_sock}
+    pids = {"echo": echo.pid, "allotd": allotd.pid, "echo_work": work.pid}
     plan = [(1, args.requests, 2000), (2, args.requests, 2000), (8, max(1000, args.requests // 4), 500)]
     results = {}
     for clients, per_client, warmup in plan:
-        runs = {"echo": [], "allotd": []}
-        cpu = {"echo": [0.0, 0.0], "allotd": [0.0, 0.0]}
+        runs = {name: [] for name in socks}
+        cpu = {name: [0.0, 0.0] for name in socks}
+        # The client's CPU and the machine's idle time too: where the server's time goes is not all the story (a
+        # slower reply may cost the client more: it sleeps in `recv` and is woken, where a quick reply can be
+        # there before it blocks).
+        client = {name: 0.0 for name in socks}
+        idle = {name: 0.0 for name in socks}
         for rep in range(args.reps):
-            order = [("echo", echo_sock), ("allotd", allotd_sock)]
+            order = list(socks.items())
             if rep % 2:
                 order.reverse()
             for name, sock in order:
                 u0, s0 = cpu_seconds(pids[name])
+                c0, i0 = children_cpu_seconds(), idle_seconds()
                 runs[name].append(loadgen(sock, lines, clients, per_client, warmup))
                 u1, s1 = cpu_seconds(pids[name])
+                client[name] += children_cpu_seconds() - c0
+                idle[name] += idle_seconds() - i0
                 cpu[name][0] += u1 - u0
                 cpu[name][1] += s1 - s0
         summary = {}
@@ -190,19 +220,28 @@ def round_trips(args, servers, lines, condition):
             summary[name]["cpu_user_us"] = cpu[name][0] / answered * 1e6
             summary[name]["cpu_system_us"] = cpu[name][1] / answered * 1e6
             summary[name]["cpu_us"] = (cpu[name][0] + cpu[name][1]) / answered * 1e6
+            summary[name]["client_cpu_us"] = client[name] / answered * 1e6
+            summary[name]["idle_us"] = idle[name] / answered * 1e6
         pairs = list(zip(runs["allotd"], runs["echo"]))
         summary["ratio"] = {k: statistics.median(a[k] / e[k] for a, e in pairs)
                             for k in ("mean_us", "p50_us", "p99_us", "p999_us", "rps")}
         # a ratio of totals over the repetitions (per run, 10 ms CPU ticks are too coarse for a ratio)
         summary["ratio"]["cpu_us"] = summary["allotd"]["cpu_us"] / max(summary["echo"]["cpu_us"], 1e-9)
+        summary["ratio_to_echo_work"] = {k: statistics.median(a[k] / e[k] for a, e in zip(runs["allotd"],
+                                                                                         runs["echo_work"]))
+                                         for k in ("mean_us", "p99_us", "rps")}
+        summary["echo_work"]["work_ns"] = work_ns
         summary["runs"] = runs
         results[str(clients)] = summary
         log(f"{condition}, {clients} client(s): allotd mean {summary['allotd']['mean_us']:.1f} µs, "
             f"echo {summary['echo']['mean_us']:.1f} µs, ratio {summary['ratio']['mean_us']:.2f}; server CPU "
-            f"{summary['allotd']['cpu_us']:.1f} vs {summary['echo']['cpu_us']:.1f} µs per request")
+            f"{summary['allotd']['cpu_us']:.1f} vs {summary['echo']['cpu_us']:.1f} µs per request; throughput "
+            f"{summary['ratio']['rps']:.2f}× the floor, {summary['ratio_to_echo_work']['rps']:.2f}× the floor "
+            f"spinning {work_ns} ns a line")
     peak = proc_status(allotd.pid, "VmHWM")
     servers.stop(allotd)
     servers.stop(echo)
+    servers.stop(work)
     return results, peak
 
 
@@ -282,10 +321,15 @@ def main():
         servers = Servers(allotd, model, work)
         log(f"round trips: {args.reps} interleaved repetitions, model {result['served_model']}")
         result["machine"]["load_average_before_round_trips"] = [round(x, 2) for x in os.getloadavg()]
-        result["round_trip"], result["peak_rss_8_clients_bytes"] = round_trips(args, servers, lines, "quiet")
+        # The served model's in-process line (parse, decision, reply), rounded to 10 ns.
+        served = next((d for d in result["decision"]["models"] if d["name"] == "default"),
+                      result["decision"]["models"][-1])
+        work_ns = int(round(served["line_ns"], -1))
+        result["round_trip"], result["peak_rss_8_clients_bytes"] = round_trips(args, servers, lines, "quiet",
+                                                                               work_ns)
         if args.busy > 0:
             with Busy(args.busy):
-                result["round_trip_busy"], _ = round_trips(args, servers, lines, f"{args.busy} busy")
+                result["round_trip_busy"], _ = round_trips(args, servers, lines, f"{args.busy} busy", work_ns)
             result["round_trip_busy"]["busy_processes"] = args.busy
         log(f"RSS growth over {args.rss_requests} requests")
         result["rss"] = rss_growth(args, servers, lines)
@@ -360,10 +404,18 @@ def markdown(r):
             target, verdict = ("≥ 0.85×", ok("rps_ratio_2" + suffix)) if c == "2" else ("", "")
             rows.append(f"| throughput, {who} | {a['rps']:,.0f} req/s | "
                         f"{e['rps']:,.0f} req/s | {q['rps']:.2f}× | {target} | {verdict} |")
+            if "echo_work" in data[c]:
+                w, qw = data[c]["echo_work"], data[c]["ratio_to_echo_work"]
+                rows.append(f"| throughput, {who}, against the floor spinning {w['work_ns'] / 1000:.2f} µs a line "
+                            f"(allotd's in-process line) | {a['rps']:,.0f} req/s | {w['rps']:,.0f} req/s | "
+                            f"{qw['rps']:.2f}× | | |")
             if "cpu_us" in a:
                 rows.append(f"| server CPU per request, {who} (user + system) | {a['cpu_user_us']:.1f} + "
                             f"{a['cpu_system_us']:.1f} µs | {e['cpu_user_us']:.1f} + {e['cpu_system_us']:.1f} µs | "
                             f"{q['cpu_us']:.2f}× | | |")
+            if "client_cpu_us" in a:
+                rows.append(f"| client CPU, idle CPU per request, {who} | {a['client_cpu_us']:.1f}, "
+                            f"{a['idle_us']:.1f} µs | {e['client_cpu_us']:.1f}, {e['idle_us']:.1f} µs | | | |")
     for d in r["decision"]["models"]:
         rows.append(f"| decision alone, {d['name']} ({d['trees']} trees) | {d['decision_ns'] / 1000:.2f} µs | | | "
                     f"≤ 2 µs | {'pass' if d['decision_ns'] <= 2000 else '**miss**'} |")

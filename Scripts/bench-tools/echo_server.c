@@ -2,7 +2,10 @@
 // same way as allotd (a thread per connection, blocking recv/send, the replies of a read in one send).
 // Each complete line is sent back unchanged; a partial line waits for the rest.
 //
-// usage: echo_server SOCKET_PATH      (runs until killed)
+// usage: echo_server SOCKET_PATH [WORK_NS]      (runs until killed)
+//
+// WORK_NS: spin that many ns of the thread's CPU time per line before answering: a server that does the work of
+// a route's decision and nothing else differently (what the floor itself would give with that much work).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { READ_SIZE = 16 * 1024, MAX_LINE = 64 * 1024 };
@@ -27,6 +31,14 @@ static int write_all(int fd, const char *p, size_t n) {
         n -= (size_t)w;
     }
     return 0;
+}
+
+static long work_ns = 0;
+
+static long long cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void *serve(void *arg) {
@@ -47,6 +59,13 @@ static void *serve(void *arg) {
         char *last = memrchr(buf, '\n', len);
         if (!last) continue;
         size_t done = (size_t)(last - buf) + 1;
+        if (work_ns > 0) {
+            long lines = 0;
+            for (size_t i = 0; i < done; i++) lines += buf[i] == '\n';
+            const long long until = cpu_ns() + work_ns * lines;
+            while (cpu_ns() < until) {
+            }
+        }
         if (write_all(fd, buf, done) < 0) break;
         memmove(buf, buf + done, len - done);
         len -= done;
@@ -57,10 +76,11 @@ static void *serve(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: echo_server SOCKET_PATH\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: echo_server SOCKET_PATH [WORK_NS]\n");
         return 64;
     }
+    if (argc == 3) work_ns = atol(argv[2]);
     // A parent may spawn us with signals blocked (Foundation's Process does): SIGTERM must stop us.
     sigset_t none;
     sigemptyset(&none);

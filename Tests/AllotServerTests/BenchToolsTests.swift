@@ -20,12 +20,13 @@ struct BenchToolsTests {
         return out
     }
 
-    static func startEcho(_ dir: String) throws -> (Process, String) {
+    /// `workNs`: the floor that spins that much CPU time per line (Scripts/bench's third server).
+    static func startEcho(_ dir: String, workNs: Int? = nil) throws -> (Process, String) {
         let server = try compile("echo_server", into: dir)
         let sock = dir + "/echo.sock"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: server)
-        p.arguments = [sock]
+        p.arguments = [sock] + (workNs.map { [String($0)] } ?? [])
         try p.run()
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: sock) { usleep(10_000) }
         return (p, sock)
@@ -55,10 +56,10 @@ struct BenchToolsTests {
         return dir
     }
 
-    @Test func echoServerAnswersEachLineWithItselfInAnyChunking() throws {
+    @Test(arguments: [nil, 200_000]) func echoServerAnswersEachLineWithItselfInAnyChunking(workNs: Int?) throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (server, sock) = try Self.startEcho(dir)
+        let (server, sock) = try Self.startEcho(dir, workNs: workNs)
         defer { server.terminate(); server.waitUntilExit() }
         let fd = try Self.connect(sock)
         defer { close(fd) }
