@@ -136,6 +136,27 @@ struct ProtocolTests {
             #expect(r["id"] as? Int == i)
             #expect(r["ok"] as? Bool == true)
         }
+        // Each request was answered once.
+        #expect(try c.call(#"{"op":"stats"}"#)["routes"] as? Int == 133)
+    }
+
+    /// A request that arrives a few bytes at a time (a read each) is answered once, and so are the lines after it.
+    @Test func aTrickledRequestIsAnsweredOnce() throws {
+        let d = try Self.start()
+        let c = try Client(path: d.socket)
+        let bytes = Array("{\"op\":\"route\",\"id\":7,\"text\":\"How many apples?\"}\n{\"op\":\"hello\",\"id\":8}\n".utf8)
+        var i = 0
+        while i < bytes.count {
+            let n = min(bytes.count - i, 1 + i % 3)
+            try c.sendBytes(Array(bytes[i..<(i + n)]))
+            usleep(1_000)
+            i += n
+        }
+        #expect(try Client.parse(try #require(try c.readLine()))["id"] as? Int == 7)
+        #expect(try Client.parse(try #require(try c.readLine()))["id"] as? Int == 8)
+        let stats = try c.call(#"{"op":"stats","id":9}"#)
+        #expect(stats["id"] as? Int == 9)
+        #expect(stats["routes"] as? Int == 1)
     }
 
     @Test func sixtyFourConcurrentClientsAllSucceed() throws {
