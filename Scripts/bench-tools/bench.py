@@ -3,7 +3,7 @@
 out/bench.md. Standard library only.
 
 Round trips: the same C client (loadgen) drives the C echo server (the floor) and allotd, in interleaved
-repetitions (echo, allotd, allotd, echo, ...) so machine noise hits both; each figure is the median over
+repetitions (echo, allotd, echo spinning, then the reverse, ...) so machine noise hits all of them; each figure is the median over
 repetitions and each ratio the median of the per-repetition ratios. Each server's CPU time (user and system, from
 /proc/PID/stat, which counts exited connection threads too) is summed over the repetitions and divided by the
 requests it answered: what a request costs the device, whatever the wake-up latency. The client's CPU (loadgen's,
