@@ -24,9 +24,9 @@ extension Simulation {
         var mixRng = SplitMix64(seed: o.seed ^ 0x5eed)
         let fixedWorst = Self.pacing(cost: realize(stream[...], fixed, rng: &mixRng), budget: o.budget, window: w,
                                      shift: .none, passes: 1, tolerance: o.tolerance).worst
-        // The reference that holds the windows too: between shift points (and the stream's ends), the hindsight
-        // fixed λ at the cost the paced policy realized there, i.e. a fixed price that knew when each regime
-        // begins. Without a shift it is the fixed λ above.
+        // The reference that spends each regime's budget as the pacer must: between shift points (and the stream's
+        // ends), the hindsight fixed λ at the cost the paced policy realized there, i.e. a fixed price that knew
+        // when each regime begins. Without a shift it is the fixed λ above.
         let bounds = [0] + pace.shiftPoints + [n]
         var segmentAccuracy = 0.0
         var segmentCost: [Double] = []

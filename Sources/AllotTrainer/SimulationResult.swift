@@ -40,8 +40,9 @@ public struct SimulationResult: Sendable, Equatable {
     /// fixed price cannot hold the window, which is why the paced policy may trail it in accuracy there.
     public var fixedWorstWindowDeviation: Double?
     /// The best fixed λ in hindsight per regime: between shift points, the fixed λ at the cost the paced policy
-    /// realized there (equal to `fixedAccuracy` without a shift). It holds the windows as the pacer must, so on a
-    /// shifted stream it is the fair reference; `fixedAccuracy` is what ignoring the windows would buy.
+    /// realized there (equal to `fixedAccuracy` without a shift). It spends each regime's budget as the pacer must
+    /// (its windows still vary as a fixed price's do on shuffled traffic), so on a shifted stream it is the fair
+    /// reference; `fixedAccuracy` is what borrowing budget across regimes would buy.
     public var segmentFixedAccuracy: Double
     public var segmentFixedWorstWindowDeviation: Double?
     /// The model's own offline λ* at the budget, unadapted (with the table's mixing probability).
