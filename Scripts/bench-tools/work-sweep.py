@@ -10,17 +10,15 @@ Run after Scripts/bench (which builds out/allotd and out/bench-tools/):
 """
 import argparse
 import collections
-import json
 import os
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402  (request_lines, Servers, wait_socket)
+import bench  # noqa: E402  (request_lines, Servers, loadgen)
 
 
 def main():
@@ -41,13 +39,11 @@ def main():
             socks[f"echo + {w / 1000:.1f} µs"] = servers.start_echo(w)[0]
         socks["allotd"] = servers.start_allotd()[0]
         runs = collections.defaultdict(list)
-        loadgen = os.path.join(bench.TOOLS, "loadgen")
         for rep in range(a.reps):
             order = list(socks.items()) if rep % 2 == 0 else list(reversed(socks.items()))
             for name, sock in order:
                 r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                out = json.loads(subprocess.run([loadgen, sock, lines, str(a.clients), str(a.requests), "1000"],
-                                                capture_output=True, text=True, check=True).stdout)
+                out = bench.loadgen(sock, lines, a.clients, a.requests, 1000)
                 r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 n = a.clients * (a.requests + 1000)
                 runs[name].append((out["rps"], (r1.ru_nvcsw - r0.ru_nvcsw) / n, (r1.ru_nivcsw - r0.ru_nivcsw) / n))
