@@ -2,10 +2,17 @@
 // same way as allotd (a thread per connection, blocking recv/send, the replies of a read in one send).
 // Each complete line is sent back unchanged; a partial line waits for the rest.
 //
-// usage: echo_server SOCKET_PATH [WORK_NS]      (runs until killed)
+// usage: echo_server SOCKET_PATH [WORK_NS [plain|uring]]      (runs until killed)
 //
 // WORK_NS: spin that many ns of the thread's CPU time per line before answering: a server that does the work of
 // a route's decision and nothing else differently (what the floor itself would give with that much work).
+//
+// uring (an experiment of docs/performance.md, not how allotd answers): read the request with MSG_PEEK, and only
+// after the work send the reply and take the request off the socket in one io_uring_enter. Taking a request off
+// a Unix socket wakes a client asleep in recv (write space is signalled on the queue it waits on); with work
+// between the take and the reply, a client on the same CPU runs, finds nothing and sleeps again. One enter that
+// sends first and takes second returns to user space (where a kernel without full preemption switches) with
+// the reply already there.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +24,10 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 enum { READ_SIZE = 16 * 1024, MAX_LINE = 64 * 1024 };
 
@@ -34,6 +45,91 @@ static int write_all(int fd, const char *p, size_t n) {
 }
 
 static long work_ns = 0;
+static int use_uring = 0;
+
+// The least of io_uring this needs, by raw syscalls (no liburing): a ring of 4 entries per connection.
+typedef struct {
+    int fd;
+    unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+    struct io_uring_sqe *sqes;
+    struct io_uring_cqe *cqes;
+    void *q;
+    size_t q_size, sqes_size;
+} ring;
+
+static int ring_open(ring *r) {
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    r->fd = (int)syscall(__NR_io_uring_setup, 4, &p);
+    if (r->fd < 0) return -1;
+    size_t size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+    size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+    if (cq_size > size) size = cq_size;  // one mapping for both rings (IORING_FEAT_SINGLE_MMAP, Linux 5.4)
+    char *q = mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
+    r->sqes_size = p.sq_entries * sizeof(struct io_uring_sqe);
+    r->sqes = mmap(0, r->sqes_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
+    r->q = q;
+    r->q_size = size;
+    if (q == MAP_FAILED || r->sqes == MAP_FAILED || !(p.features & IORING_FEAT_SINGLE_MMAP)) {
+        if (q != MAP_FAILED) munmap(q, size);
+        if (r->sqes != MAP_FAILED) munmap(r->sqes, r->sqes_size);
+        close(r->fd);
+        return -1;
+    }
+    r->sq_tail = (unsigned *)(q + p.sq_off.tail);
+    r->sq_mask = (unsigned *)(q + p.sq_off.ring_mask);
+    r->sq_array = (unsigned *)(q + p.sq_off.array);
+    r->cq_head = (unsigned *)(q + p.cq_off.head);
+    r->cq_tail = (unsigned *)(q + p.cq_off.tail);
+    r->cq_mask = (unsigned *)(q + p.cq_off.ring_mask);
+    r->cqes = (struct io_uring_cqe *)(q + p.cq_off.cqes);
+    return 0;
+}
+
+static void ring_close(ring *r) {
+    munmap(r->q, r->q_size);
+    munmap(r->sqes, r->sqes_size);
+    close(r->fd);
+}
+
+static void ring_push(ring *r, int op, int fd, const void *buf, size_t len, uint64_t tag) {
+    unsigned tail = *r->sq_tail, i = tail & *r->sq_mask;
+    struct io_uring_sqe *e = &r->sqes[i];
+    memset(e, 0, sizeof *e);
+    e->opcode = (uint8_t)op;
+    e->fd = fd;
+    e->addr = (uint64_t)(uintptr_t)buf;
+    e->len = (unsigned)len;
+    e->msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT;  // never parked in the kernel: a short result is finished below
+    e->user_data = tag;
+    r->sq_array[i] = i;
+    __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+}
+
+// Sends reply[0..n) and takes `take` bytes off the socket (into scratch), in that order, in one enter; what either
+// left undone is finished with plain calls. Returns -1 when the peer went away.
+static int send_then_take(ring *r, int fd, const char *reply, size_t n, char *scratch, size_t take) {
+    ring_push(r, IORING_OP_SEND, fd, reply, n, 1);
+    ring_push(r, IORING_OP_RECV, fd, scratch, take, 2);
+    if (syscall(__NR_io_uring_enter, r->fd, 2, 2, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -1;
+    long sent = 0, taken = 0;
+    unsigned head = *r->cq_head;
+    for (; head != __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE); head++) {
+        const struct io_uring_cqe *c = &r->cqes[head & *r->cq_mask];
+        if (c->res < 0 && c->res != -EAGAIN) return -1;
+        if (c->user_data == 1) sent = c->res > 0 ? c->res : 0;
+        else taken = c->res > 0 ? c->res : 0;
+    }
+    __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+    if (write_all(fd, reply + sent, n - (size_t)sent) < 0) return -1;
+    while ((size_t)taken < take) {
+        ssize_t got = recv(fd, scratch, take - (size_t)taken, 0);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        taken += got;
+    }
+    return 0;
+}
 
 static long long cpu_ns(void) {
     struct timespec ts;
@@ -45,19 +141,27 @@ static void *serve(void *arg) {
     int fd = (int)(long)arg;
     // pending holds at most one unfinished line plus one read.
     size_t cap = MAX_LINE + READ_SIZE, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
+    char *buf = malloc(cap), *scratch = malloc(READ_SIZE);
+    ring r;
+    if (!buf || !scratch || (use_uring && ring_open(&r) < 0)) {
+        if (use_uring) perror("echo_server: io_uring");
+        free(buf);
+        free(scratch);
         close(fd);
         return NULL;
     }
     for (;;) {
         if (len == cap) len = 0;  // an over-long line: drop it, as allotd skips it
-        ssize_t n = recv(fd, buf + len, cap - len < READ_SIZE ? cap - len : READ_SIZE, 0);
+        ssize_t n = recv(fd, buf + len, cap - len < READ_SIZE ? cap - len : READ_SIZE, use_uring ? MSG_PEEK : 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         len += (size_t)n;
         char *last = memrchr(buf, '\n', len);
-        if (!last) continue;
+        if (!last) {
+            // A partial line is taken off the socket at once (a peek would return it again).
+            if (use_uring && recv(fd, scratch, (size_t)n, 0) != n) break;
+            continue;
+        }
         size_t done = (size_t)(last - buf) + 1;
         if (work_ns > 0) {
             long lines = 0;
@@ -66,21 +170,38 @@ static void *serve(void *arg) {
             while (cpu_ns() < until) {
             }
         }
-        if (write_all(fd, buf, done) < 0) break;
+        if (use_uring) {
+            // The peeked bytes past the last newline stay on the socket: the next peek returns them again.
+            if (send_then_take(&r, fd, buf, done, scratch, done - (len - (size_t)n)) < 0) break;
+            len = done;
+        } else if (write_all(fd, buf, done) < 0) {
+            break;
+        }
         memmove(buf, buf + done, len - done);
         len -= done;
     }
+    if (use_uring) ring_close(&r);
     free(buf);
+    free(scratch);
     close(fd);
     return NULL;
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2 && argc != 3) {
-        fprintf(stderr, "usage: echo_server SOCKET_PATH [WORK_NS]\n");
+    if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[3], "plain") != 0 && strcmp(argv[3], "uring") != 0)) {
+        fprintf(stderr, "usage: echo_server SOCKET_PATH [WORK_NS [plain|uring]]\n");
         return 64;
     }
-    if (argc == 3) work_ns = atol(argv[2]);
+    if (argc >= 3) work_ns = atol(argv[2]);
+    use_uring = argc == 4 && strcmp(argv[3], "uring") == 0;
+    if (use_uring) {
+        ring probe;
+        if (ring_open(&probe) < 0) {
+            perror("echo_server: io_uring unavailable");
+            return 69;
+        }
+        ring_close(&probe);
+    }
     // A parent may spawn us with signals blocked (Foundation's Process does): SIGTERM must stop us.
     sigset_t none;
     sigemptyset(&none);

@@ -1,11 +1,15 @@
 // Load client for allotd and the echo floor: N connections, each sending NDJSON request lines one at a time and
 // waiting for each reply (closed loop), so the latency is the full round trip over the Unix socket.
 //
-// usage: loadgen SOCKET LINES_FILE CLIENTS REQUESTS_PER_CLIENT [WARMUP_PER_CLIENT]
+// usage: loadgen SOCKET LINES_FILE CLIENTS REQUESTS_PER_CLIENT [WARMUP_PER_CLIENT [recv|poll]]
 // LINES_FILE holds complete request lines; client c sends them in turn starting at a different offset.
+// recv (the default) waits for a reply blocked in recv, as a simple synchronous client does; poll waits in
+// poll(POLLIN) first, as an event loop does (epoll, poll: Python's asyncio, or its sockets with a timeout). Only
+// the second ignores the wake-up a Unix socket sends its writer when the peer takes bytes off it.
 // Prints one JSON object: clients, requests, errors, mean/p50/p99/p999 latency in µs, requests per second.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +29,7 @@ static const char *socket_path;
 static line_t *lines;
 static size_t line_count;
 static long per_client, warmup;
+static int wait_in_poll;
 static pthread_barrier_t start_barrier;
 
 typedef struct {
@@ -70,6 +75,13 @@ static int read_reply(int fd, char *buf, size_t cap, size_t *out_len) {
     size_t len = 0;
     for (;;) {
         if (len == cap) return -1;
+        if (wait_in_poll) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, -1) < 0) {
+                if (errno == EINTR) continue;
+                return -1;
+            }
+        }
         ssize_t n = recv(fd, buf + len, cap - len, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return -1;
@@ -132,10 +144,12 @@ static char *read_file(const char *path, size_t *len) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 5) {
-        fprintf(stderr, "usage: loadgen SOCKET LINES_FILE CLIENTS REQUESTS_PER_CLIENT [WARMUP_PER_CLIENT]\n");
+    if (argc < 5 || argc > 7 || (argc == 7 && strcmp(argv[6], "recv") != 0 && strcmp(argv[6], "poll") != 0)) {
+        fprintf(stderr,
+                "usage: loadgen SOCKET LINES_FILE CLIENTS REQUESTS_PER_CLIENT [WARMUP_PER_CLIENT [recv|poll]]\n");
         return 64;
     }
+    wait_in_poll = argc == 7 && strcmp(argv[6], "poll") == 0;
     socket_path = argv[1];
     int clients = atoi(argv[3]);
     per_client = atol(argv[4]);

@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """What a little work per request does to the floor: the C echo server spinning 0, 0.5, 1.0, 1.5 µs (or
 --work-ns ...) of CPU per line, and allotd on the default model, driven by the same load client with N clients
-in interleaved repetitions. Prints each server's median throughput, its ratio to the plain floor, and the
-client's voluntary and involuntary context switches per request (getrusage of the exited loadgen).
+in interleaved repetitions. Prints each server's median throughput, its ratio to the plain floor (of the medians,
+and the median and range of the per-repetition ratios), and the client's voluntary and involuntary context
+switches per request (getrusage of the exited loadgen). `--busy N` runs N spinning processes meanwhile;
+`--uring` adds the floor in echo_server's uring mode (docs/performance.md, "Why a little work costs a lot");
+`--also BINARY` runs another allotd build beside out/allotd (the one before a change, say).
 
 Run after Scripts/bench (which builds out/allotd and out/bench-tools/):
 
     python3 Scripts/bench-tools/work-sweep.py [--clients 2] [--reps 6] [--requests 40000] [--work-ns 500,1000,1500]
+        [--busy N] [--uring] [--also OTHER_ALLOTD ...]
 """
 import argparse
 import collections
@@ -27,7 +31,15 @@ def main():
     ap.add_argument("--reps", type=int, default=6)
     ap.add_argument("--requests", type=int, default=40000, help="per client and repetition")
     ap.add_argument("--work-ns", default="500,1000,1500")
+    ap.add_argument("--uring", action="store_true",
+                    help="also the floor that answers and takes the request in one io_uring_enter (echo_server's "
+                         "uring mode), plain and with each work")
+    ap.add_argument("--wait", choices=["recv", "poll"], default="recv",
+                    help="how the load client waits for a reply: blocked in recv (default) or in poll(POLLIN)")
+    ap.add_argument("--busy", type=int, default=0, help="processes spinning on the CPU meanwhile (default 0)")
     ap.add_argument("--allotd", default=os.path.join(bench.ROOT, "out", "allotd"))
+    ap.add_argument("--also", action="append", default=[], metavar="BINARY",
+                    help="another allotd build to run beside it (repeatable), e.g. the one before a change")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="allot-work-sweep-")
     lines = os.path.join(work, "requests.ndjson")
@@ -35,28 +47,40 @@ def main():
     servers = bench.Servers(a.allotd, os.path.join(bench.ROOT, "Models", "default.allot"), work)
     try:
         socks = {"echo": servers.start_echo()[0]}
-        for w in (int(x) for x in a.work_ns.split(",") if x):
+        works = [int(x) for x in a.work_ns.split(",") if x]
+        for w in works:
             socks[f"echo + {w / 1000:.1f} µs"] = servers.start_echo(w)[0]
+        if a.uring:
+            for w in [0] + works:
+                socks[f"uring + {w / 1000:.1f} µs"] = servers.start_echo(w, "uring")[0]
         socks["allotd"] = servers.start_allotd()[0]
+        for i, other in enumerate(a.also):
+            socks[f"allotd {os.path.basename(other)}"] = servers.start_allotd(f"also-{i}", other)[0]
         runs = collections.defaultdict(list)
-        for rep in range(a.reps):
-            order = list(socks.items()) if rep % 2 == 0 else list(reversed(socks.items()))
-            for name, sock in order:
-                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                out = bench.loadgen(sock, lines, a.clients, a.requests, 1000)
-                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                n = a.clients * (a.requests + 1000)
-                runs[name].append((out["rps"], (r1.ru_nvcsw - r0.ru_nvcsw) / n, (r1.ru_nivcsw - r0.ru_nivcsw) / n))
+        with bench.Busy(a.busy):
+            for rep in range(a.reps):
+                order = list(socks.items()) if rep % 2 == 0 else list(reversed(socks.items()))
+                for name, sock in order:
+                    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    out = bench.loadgen(sock, lines, a.clients, a.requests, 1000, a.wait)
+                    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    n = a.clients * (a.requests + 1000)
+                    runs[name].append((out["rps"], (r1.ru_nvcsw - r0.ru_nvcsw) / n,
+                                       (r1.ru_nivcsw - r0.ru_nivcsw) / n))
     finally:
         servers.stop_all()
         shutil.rmtree(work, ignore_errors=True)
     floor = statistics.median(r[0] for r in runs["echo"])
-    print(f"{a.clients} clients, {a.reps} interleaved repetitions of {a.requests} requests each, medians:")
-    print(f"{'server':16s} {'req/s':>9s} {'vs floor':>9s} {'client vcsw/req':>16s} {'ivcsw/req':>10s}")
+    print(f"{a.clients} clients waiting in {a.wait}, {a.busy} busy, {a.reps} interleaved repetitions of "
+          f"{a.requests} requests each, medians:")
+    print(f"{'server':24s} {'req/s':>9s} {'vs floor':>9s} {'per repetition':>18s} {'client vcsw/req':>16s} "
+          f"{'ivcsw/req':>10s}")
     for name, rs in runs.items():
         rps = statistics.median(r[0] for r in rs)
-        print(f"{name:16s} {rps:9.0f} {rps / floor:8.2f}× {statistics.median(r[1] for r in rs):16.2f} "
-              f"{statistics.median(r[2] for r in rs):10.2f}")
+        ratios = sorted(r[0] / f[0] for r, f in zip(rs, runs["echo"]))
+        spread = f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+        print(f"{name:24s} {rps:9.0f} {rps / floor:8.2f}× {spread:>18s} "
+              f"{statistics.median(r[1] for r in rs):16.2f} {statistics.median(r[2] for r in rs):10.2f}")
 
 
 if __name__ == "__main__":
