@@ -3,11 +3,13 @@
 out/bench.md. Standard library only.
 
 Round trips: the same C client (loadgen) drives the C echo server (the floor) and allotd, in interleaved
-repetitions (echo, allotd, echo spinning, then the reverse, ...) so machine noise hits all of them; each figure is the median over
-repetitions and each ratio the median of the per-repetition ratios. Each server's CPU time (user and system, from
-/proc/PID/stat, which counts exited connection threads too) is summed over the repetitions and divided by the
-requests it answered: what a request costs the device, whatever the wake-up latency. The client's CPU (loadgen's,
-by getrusage) and the machine's idle time (/proc/stat) per request are reported beside it. A third server in the
+repetitions (echo, allotd, echo spinning, then the reverse, ...) so machine noise hits all of them; each figure is
+the median over repetitions and each ratio the median of the per-repetition ratios. The client waits for each
+reply blocked in recv (1, 2 and 8 clients: the targets are judged on these), then in poll (1 and 2 clients,
+reported beside). Each server's CPU time (user and system, from /proc/PID/stat, which counts exited connection
+threads too) is summed over the repetitions and divided by the requests it answered: what a request costs the
+device, whatever the wake-up latency. The client's CPU and sleeps (loadgen's, by getrusage) and the machine's idle
+time (/proc/stat) per request are reported beside it. A third server in the
 same interleaving is the echo floor spinning, per line, the CPU time of allotd's in-process line (`echo_server
 SOCKET WORK_NS`): what a server doing that much work the floor's way gets, so that the ratio to it shows what
 allotd's own I/O and scheduling cost beside its work.
@@ -108,8 +110,7 @@ class Servers:
 
     def start_echo(self, work_ns=0, mode="plain"):
         sock = os.path.join(self.workdir, f"echo-{work_ns}-{mode}.sock")
-        args = [str(work_ns), mode] if mode != "plain" else [str(work_ns)] if work_ns else []
-        p = subprocess.Popen([os.path.join(TOOLS, "echo_server"), sock] + args)
+        p = subprocess.Popen([os.path.join(TOOLS, "echo_server"), sock, str(work_ns), mode])
         self.procs.append(p)
         wait_socket(sock, p)
         return sock, p
@@ -163,11 +164,6 @@ class Busy:
             p.wait()
 
 
-def children_sleeps():
-    """Voluntary context switches of the children that have exited: each time a loadgen thread blocked."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_nvcsw
-
-
 def idle_seconds():
     """Idle (and iowait) CPU seconds of the whole machine, all cores."""
     with open("/proc/stat") as f:
@@ -175,10 +171,11 @@ def idle_seconds():
     return (int(fields[3]) + int(fields[4])) / os.sysconf("SC_CLK_TCK")
 
 
-def children_cpu_seconds():
-    """User + system CPU seconds of the children that have exited (each loadgen run, once it is waited for)."""
+def children_usage():
+    """(user + system CPU seconds, voluntary and involuntary context switches) of the children that have exited:
+    each loadgen run once it is waited for; a voluntary switch is a loadgen thread blocking."""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
+    return r.ru_utime + r.ru_stime, r.ru_nvcsw, r.ru_nivcsw
 
 
 def loadgen(sock, lines, clients, per_client, warmup, wait="recv"):
@@ -216,11 +213,12 @@ def round_trips(args, servers, lines, condition, work_ns):
                 order.reverse()
             for name, sock in order:
                 u0, s0 = cpu_seconds(pids[name])
-                c0, i0, v0 = children_cpu_seconds(), idle_seconds(), children_sleeps()
+                (c0, v0, _), i0 = children_usage(), idle_seconds()
                 runs[name].append(loadgen(sock, lines, clients, per_client, warmup, wait))
                 u1, s1 = cpu_seconds(pids[name])
-                client[name] += children_cpu_seconds() - c0
-                client_sleeps[name] += children_sleeps() - v0
+                c1, v1, _ = children_usage()
+                client[name] += c1 - c0
+                client_sleeps[name] += v1 - v0
                 idle[name] += idle_seconds() - i0
                 cpu[name][0] += u1 - u0
                 cpu[name][1] += s1 - s0

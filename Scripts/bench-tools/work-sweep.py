@@ -15,14 +15,13 @@ Run after Scripts/bench (which builds out/allotd and out/bench-tools/):
 import argparse
 import collections
 import os
-import resource
 import shutil
 import statistics
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402  (request_lines, Servers, loadgen)
+import bench  # noqa: E402  (request_lines, Servers, Busy, loadgen, children_usage)
 
 
 def main():
@@ -61,12 +60,11 @@ def main():
             for rep in range(a.reps):
                 order = list(socks.items()) if rep % 2 == 0 else list(reversed(socks.items()))
                 for name, sock in order:
-                    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    _, v0, iv0 = bench.children_usage()
                     out = bench.loadgen(sock, lines, a.clients, a.requests, 1000, a.wait)
-                    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    _, v1, iv1 = bench.children_usage()
                     n = a.clients * (a.requests + 1000)
-                    runs[name].append((out["rps"], (r1.ru_nvcsw - r0.ru_nvcsw) / n,
-                                       (r1.ru_nivcsw - r0.ru_nivcsw) / n))
+                    runs[name].append((out["rps"], (v1 - v0) / n, (iv1 - iv0) / n))
     finally:
         servers.stop_all()
         shutil.rmtree(work, ignore_errors=True)

@@ -28,8 +28,7 @@ struct BenchToolsTests {
         let sock = dir + "/echo.sock"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: server)
-        p.arguments = [sock] + (workNs.map { [String($0)] } ?? (mode == "plain" ? [] : ["0"]))
-            + (mode == "plain" ? [] : [mode])
+        p.arguments = [sock, String(workNs ?? 0), mode]
         try p.run()
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: sock) && p.isRunning { usleep(10_000) }
         if !p.isRunning {
