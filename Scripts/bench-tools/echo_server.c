@@ -2,10 +2,15 @@
 // same way as allotd (a thread per connection, blocking recv/send, the replies of a read in one send).
 // Each complete line is sent back unchanged; a partial line waits for the rest.
 //
-// usage: echo_server SOCKET_PATH [WORK_NS [plain|uring]]      (runs until killed)
+// usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring]]      (runs until killed)
 //
 // WORK_NS: spin that many ns of the thread's CPU time per line before answering: a server that does the work of
 // a route's decision and nothing else differently (what the floor itself would give with that much work).
+//
+// batch (allotd's way, Sources/AllotServer/TakeBatch.swift): read with MSG_PEEK at an advancing SO_PEEK_OFF and take
+// the requests off the socket 4096 bytes at a time, after answering them; a read that comes 30 us or more after
+// the one before is taken at once, with what is held (and the reads after it are plain, until one comes sooner).
+// No hold timeout: the load client never writes ahead of its replies.
 //
 // uring (an experiment of docs/performance.md, not how allotd answers): read the request with MSG_PEEK, and only
 // after the work send the reply and take the request off the socket in one io_uring_enter. Taking a request off
@@ -46,6 +51,9 @@ static int write_all(int fd, const char *p, size_t n) {
 
 static long work_ns = 0;
 static int use_uring = 0;
+static int use_batch = 0;
+enum { BATCH_BYTES = 4096 };
+static const long long BATCH_GAP_NS = 30000;
 
 // The least of io_uring this needs, by raw syscalls (no liburing): a ring of 4 entries per connection.
 typedef struct {
@@ -131,10 +139,23 @@ static int send_then_take(ring *r, int fd, const char *reply, size_t n, char *sc
     return 0;
 }
 
-static long long cpu_ns(void) {
+static long long clock_ns(clockid_t clock) {
     struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    clock_gettime(clock, &ts);
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+
+// Takes n bytes a peek has returned off the socket, through scratch. Returns -1 when the peer went away.
+static int take(int fd, char *scratch, long n) {
+    while (n > 0) {
+        ssize_t got = recv(fd, scratch, n < READ_SIZE ? (size_t)n : READ_SIZE, MSG_DONTWAIT);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        n -= got;
+    }
+    return 0;
 }
 
 static void *serve(void *arg) {
@@ -150,11 +171,35 @@ static void *serve(void *arg) {
         close(fd);
         return NULL;
     }
+    // batch: bytes peeked and not taken, whether the next read peeks, when the last read returned.
+    long held = 0;
+    int peek = 0;
+    long long last_read = 0;
+    if (use_batch) {
+        int zero = 0;
+        if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof zero) < 0) perror("echo_server: SO_PEEK_OFF");
+    }
     for (;;) {
         if (len == cap) len = 0;  // an over-long line: drop it, as allotd skips it
-        ssize_t n = recv(fd, buf + len, cap - len < READ_SIZE ? cap - len : READ_SIZE, use_uring ? MSG_PEEK : 0);
+        ssize_t n = recv(fd, buf + len, cap - len < READ_SIZE ? cap - len : READ_SIZE,
+                         use_uring || peek ? MSG_PEEK : 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
+        if (use_batch) {
+            const long long now = clock_ns(CLOCK_MONOTONIC);
+            const int late = last_read == 0 || now - last_read >= BATCH_GAP_NS;
+            last_read = now;
+            if (peek) {
+                held += n;
+                if (late) {
+                    if (take(fd, scratch, held) < 0) break;
+                    held = 0;
+                    peek = 0;
+                }
+            } else if (!late) {
+                peek = 1;
+            }
+        }
         len += (size_t)n;
         char *last = memrchr(buf, '\n', len);
         if (!last) {
@@ -177,6 +222,10 @@ static void *serve(void *arg) {
         } else if (write_all(fd, buf, done) < 0) {
             break;
         }
+        if (held >= BATCH_BYTES) {
+            if (take(fd, scratch, held) < 0) break;
+            held = 0;
+        }
         memmove(buf, buf + done, len - done);
         len -= done;
     }
@@ -188,12 +237,15 @@ static void *serve(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[3], "plain") != 0 && strcmp(argv[3], "uring") != 0)) {
-        fprintf(stderr, "usage: echo_server SOCKET_PATH [WORK_NS [plain|uring]]\n");
+    if (argc < 2 || argc > 4
+        || (argc == 4 && strcmp(argv[3], "plain") != 0 && strcmp(argv[3], "batch") != 0
+            && strcmp(argv[3], "uring") != 0)) {
+        fprintf(stderr, "usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring]]\n");
         return 64;
     }
     if (argc >= 3) work_ns = atol(argv[2]);
     use_uring = argc == 4 && strcmp(argv[3], "uring") == 0;
+    use_batch = argc == 4 && strcmp(argv[3], "batch") == 0;
     if (use_uring) {
         ring probe;
         if (ring_open(&probe) < 0) {

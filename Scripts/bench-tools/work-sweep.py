@@ -3,14 +3,15 @@
 --work-ns ...) of CPU per line, and allotd on the default model, driven by the same load client with N clients
 in interleaved repetitions. Prints each server's median throughput, its ratio to the plain floor (of the medians,
 and the median and range of the per-repetition ratios), and the client's voluntary and involuntary context
-switches per request (getrusage of the exited loadgen). `--busy N` runs N spinning processes meanwhile;
-`--uring` adds the floor in echo_server's uring mode (docs/performance.md, "Why a little work costs a lot");
-`--also BINARY` runs another allotd build beside out/allotd (the one before a change, say).
+switches per request (getrusage of the exited loadgen), then the round trip's mean and percentiles. `--busy N`
+runs N spinning processes meanwhile; `--batch` and `--uring` add the floor in echo_server's batch and uring modes
+(docs/performance.md, "Why a little work costs a lot"); `--also BINARY` runs another allotd build beside
+out/allotd (the one before a change; a script that execs allotd with other flags will do too).
 
 Run after Scripts/bench (which builds out/allotd and out/bench-tools/):
 
     python3 Scripts/bench-tools/work-sweep.py [--clients 2] [--reps 6] [--requests 40000] [--work-ns 500,1000,1500]
-        [--busy N] [--uring] [--also OTHER_ALLOTD ...]
+        [--busy N] [--batch] [--uring] [--wait recv|poll] [--also OTHER_ALLOTD ...]
 """
 import argparse
 import collections
@@ -33,6 +34,9 @@ def main():
     ap.add_argument("--uring", action="store_true",
                     help="also the floor that answers and takes the request in one io_uring_enter (echo_server's "
                          "uring mode), plain and with each work")
+    ap.add_argument("--batch", action="store_true",
+                    help="also the floor that takes requests off the socket in batches as allotd does (echo_server's "
+                         "batch mode), plain and with each work")
     ap.add_argument("--wait", choices=["recv", "poll"], default="recv",
                     help="how the load client waits for a reply: blocked in recv (default) or in poll(POLLIN)")
     ap.add_argument("--busy", type=int, default=0, help="processes spinning on the CPU meanwhile (default 0)")
@@ -49,9 +53,9 @@ def main():
         works = [int(x) for x in a.work_ns.split(",") if x]
         for w in works:
             socks[f"echo + {w / 1000:.1f} µs"] = servers.start_echo(w)[0]
-        if a.uring:
+        for mode in ["batch"] * a.batch + ["uring"] * a.uring:
             for w in [0] + works:
-                socks[f"uring + {w / 1000:.1f} µs"] = servers.start_echo(w, "uring")[0]
+                socks[f"{mode} + {w / 1000:.1f} µs"] = servers.start_echo(w, mode)[0]
         socks["allotd"] = servers.start_allotd()[0]
         for i, other in enumerate(a.also):
             socks[f"allotd {os.path.basename(other)}"] = servers.start_allotd(f"also-{i}", other)[0]
@@ -64,7 +68,7 @@ def main():
                     out = bench.loadgen(sock, lines, a.clients, a.requests, 1000, a.wait)
                     _, v1, iv1 = bench.children_usage()
                     n = a.clients * (a.requests + 1000)
-                    runs[name].append((out["rps"], (v1 - v0) / n, (iv1 - iv0) / n))
+                    runs[name].append((out["rps"], (v1 - v0) / n, (iv1 - iv0) / n, out))
     finally:
         servers.stop_all()
         shutil.rmtree(work, ignore_errors=True)
@@ -79,6 +83,11 @@ def main():
         spread = f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
         print(f"{name:24s} {rps:9.0f} {rps / floor:8.2f}× {spread:>18s} "
               f"{statistics.median(r[1] for r in rs):16.2f} {statistics.median(r[2] for r in rs):10.2f}")
+    keys = ("mean_us", "p50_us", "p90_us", "p99_us", "p999_us")
+    print("round trip, µs (medians over the repetitions):")
+    print(f"{'server':24s} " + " ".join(f"{k[:-3]:>7s}" for k in keys))
+    for name, rs in runs.items():
+        print(f"{name:24s} " + " ".join(f"{statistics.median(r[3][k] for r in rs):7.1f}" for k in keys))
 
 
 if __name__ == "__main__":

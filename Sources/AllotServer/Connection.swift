@@ -31,12 +31,30 @@ struct Connection {
         var handler = ProtocolHandler(engine: engine, access: access)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Connection.readSize, alignment: 16)
         defer { buffer.deallocate() }
+        // Requests are taken off the socket in batches (`TakeBatch`), where the kernel can peek at an offset.
+        var batch = config.takeBatch > 0 && Sys.enablePeekOffset(fd)
+            ? TakeBatch(batchBytes: config.takeBatch, gapSeconds: config.takeGap) : nil
+        var lastReadAt = -Double.infinity
         // A peer that trickles a line without ever finishing it is closed after the idle timeout too.
         var partialSince: Double?
         while true {
-            let n = Sys.read(fd, into: buffer)
+            let n = batch?.next == .peek ? Sys.peek(fd, into: buffer) : Sys.read(fd, into: buffer)
+            if n < 0, Sys.timedOut(), let expiry = batch?.expired() {
+                guard case .take(let held) = expiry, Sys.discard(fd, held, scratch: buffer) else { break }
+                Sys.setReceiveTimeout(fd, seconds: config.idleTimeout)
+                continue
+            }
             if n <= 0 { break }
             framer.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            if batch != nil {  // after the feed: a take reuses the buffer
+                let now = Sys.monotonic()
+                let step = batch!.read(n, gap: now - lastReadAt)
+                lastReadAt = now
+                if step.take > 0, !Sys.discard(fd, step.take, scratch: buffer) { break }
+                if let t = step.timeout {
+                    Sys.setReceiveTimeout(fd, seconds: t == .hold ? config.takeHold : config.idleTimeout)
+                }
+            }
             writer.reset()
             while let event = framer.next() {
                 switch event {
@@ -50,6 +68,7 @@ struct Connection {
                 let ok = writer.bytes.withUnsafeBytes { Sys.writeAll(fd, $0) }
                 if !ok { break }
             }
+            if let take = batch?.answered(), take > 0, !Sys.discard(fd, take, scratch: buffer) { break }
             // A reply reserves 6 bytes per byte of an echoed string (the worst case of escaping): a huge `id` leaves
             // a large buffer behind, which an idle connection should not keep.
             if writer.bytes.capacity > Connection.keptReplyCapacity { writer = JSONWriter() }

@@ -23,6 +23,12 @@ public struct ServerConfig: Sendable {
     public var adminUIDs: [UInt32] = []
     public var maxConnections = 128
     public var idleTimeout = 60.0
+    /// Bytes of requests a connection answers before it takes them off the socket (`TakeBatch`); 0: at once.
+    public var takeBatch = 4096
+    /// Seconds a connection holding requests not yet taken waits for the next before it takes them anyway.
+    public var takeHold = 0.001
+    /// Seconds after the read before it from which a read is taken off the socket at once (`TakeBatch`); 0: never.
+    public var takeGap = 0.00003
     public var reportTTL = 120.0
     public var persistInterval = 5.0
     public var metricsPath: String?
@@ -57,6 +63,11 @@ public struct ServerConfig: Sendable {
           --admin-uid UID       peer uid allowed admin ops: reload, shadow (repeatable; default: own uid)
           --max-connections N   concurrent connections (default 128); more are answered `unavailable`
           --idle-timeout S      close a connection idle or stalled for S seconds (default 60)
+          --take-batch BYTES    answer this many bytes of requests before taking them off the socket
+                                (default 4096; 0 takes each read at once; docs/performance.md)
+          --take-hold S         take held requests anyway after S seconds without a new one (default 0.001)
+          --take-gap S          take a read at once when it came S seconds or more after the one before
+                                (default 0.00003; 0 never)
           --report-ttl S        charge unreported routes at their estimate after S seconds (default 120)
           --persist-interval S  seconds between state saves (default 5; a save rewrites and fsyncs the file)
           --metrics-file PATH   write Prometheus text metrics here atomically (node_exporter textfile)
@@ -144,6 +155,18 @@ extension ServerConfig {
                 guard n <= 100_000 else { throw ServerError(.config, "--max-connections is at most 100000") }
                 c.maxConnections = Int(n)
             case "--idle-timeout": c.idleTimeout = try number()
+            case "--take-batch":
+                let n = try number(min: 0, positive: false)
+                guard n == n.rounded(), n <= Double(ProtocolHandler.maxLineBytes) else {
+                    throw ServerError(.config, "--take-batch needs a whole number of bytes from 0 to \(ProtocolHandler.maxLineBytes)")
+                }
+                c.takeBatch = Int(n)
+            case "--take-hold":
+                c.takeHold = try number()
+                guard c.takeHold <= 60 else { throw ServerError(.config, "--take-hold is at most 60 seconds") }
+            case "--take-gap":
+                c.takeGap = try number(min: 0, positive: false)
+                guard c.takeGap <= 60 else { throw ServerError(.config, "--take-gap is at most 60 seconds") }
             case "--report-ttl": c.reportTTL = try number()
             case "--persist-interval": c.persistInterval = try number()
             case "--metrics-file": c.metricsPath = try value()

@@ -125,9 +125,24 @@ package enum Sys {
 
     /// Bounds how long a blocking read or write may wait, so a stalled peer frees its slot.
     package static func setTimeouts(_ fd: Int32, seconds: Double) {
+        setTimeout(fd, SO_RCVTIMEO, seconds: seconds)
+        setTimeout(fd, SO_SNDTIMEO, seconds: seconds)
+    }
+
+    /// Bounds how long a blocking read may wait (a timed-out read fails with EAGAIN).
+    package static func setReceiveTimeout(_ fd: Int32, seconds: Double) {
+        setTimeout(fd, SO_RCVTIMEO, seconds: seconds)
+    }
+
+    private static func setTimeout(_ fd: Int32, _ option: Int32, seconds: Double) {
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if tv.tv_sec == 0 && tv.tv_usec == 0 { tv.tv_usec = 1 }  // zero would mean no timeout at all
+        _ = setsockopt(fd, SOL_SOCKET, option, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Whether a failed read ran out of its receive timeout.
+    package static func timedOut(_ code: Int32 = errno) -> Bool {
+        code == EAGAIN || code == EWOULDBLOCK
     }
 
     /// Whether `fd` is a listening Unix stream socket (for systemd's LISTEN_FDS).
@@ -151,6 +166,29 @@ package enum Sys {
     /// Reads up to `buffer.count` bytes; 0 at EOF; -1 on error or timeout (errno set).
     package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         retrying { recv(fd, buffer.baseAddress, buffer.count, 0) }
+    }
+
+    /// Makes each `peek` return the bytes after the last one's (`SO_PEEK_OFF`); false where the kernel cannot.
+    package static func enablePeekOffset(_ fd: Int32) -> Bool {
+        var zero: Int32 = 0
+        return setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, socklen_t(MemoryLayout<Int32>.size)) == 0
+    }
+
+    /// Reads like `read` but leaves the bytes on the socket (`MSG_PEEK`).
+    package static func peek(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        retrying { recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_PEEK)) }
+    }
+
+    /// Takes `count` bytes that a peek has already returned off the socket, through `scratch`; false when the
+    /// peer went away. Never waits: the bytes are there.
+    package static func discard(_ fd: Int32, _ count: Int, scratch: UnsafeMutableRawBufferPointer) -> Bool {
+        var left = count
+        while left > 0 {
+            let n = retrying { recv(fd, scratch.baseAddress, min(left, scratch.count), Int32(MSG_DONTWAIT)) }
+            if n <= 0 { return false }
+            left -= n
+        }
+        return true
     }
 
     /// Writes all bytes; false when the peer went away or stalled past the send timeout.

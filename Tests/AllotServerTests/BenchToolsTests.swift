@@ -20,7 +20,8 @@ struct BenchToolsTests {
         return out
     }
 
-    /// `workNs`: the floor that spins that much CPU time per line (Scripts/bench's third server); `mode` "uring":
+    /// `workNs`: the floor that spins that much CPU time per line (Scripts/bench's third server); `mode` "batch":
+    /// the floor that takes requests off the socket in batches, as allotd does (work-sweep's `--batch`); "uring":
     /// the floor that answers and takes the request in one io_uring_enter (work-sweep's `--uring`). Nil when the
     /// server exited at once: io_uring refused here (EX_UNAVAILABLE, 69).
     static func startEcho(_ dir: String, workNs: Int? = nil, mode: String = "plain") throws -> (Process, String)? {
@@ -63,7 +64,8 @@ struct BenchToolsTests {
         return dir
     }
 
-    @Test(arguments: [(nil, "plain"), (200_000, "plain"), (nil, "uring"), (200_000, "uring")])
+    @Test(arguments: [(nil, "plain"), (200_000, "plain"), (nil, "batch"), (200_000, "batch"), (nil, "uring"),
+                      (200_000, "uring")])
     func echoServerAnswersEachLineWithItselfInAnyChunking(workNs: Int?, mode: String) throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

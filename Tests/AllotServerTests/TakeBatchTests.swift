@@ -1,0 +1,171 @@
+import AllotServer
+import Foundation
+import Glibc
+import Testing
+
+/// Requests taken off the socket in batches (`TakeBatch`): the state machine alone, then on the real binary, where
+/// the client's own socket tells how many of its bytes the server still holds (`SIOCOUTQ`: its unread sends).
+@Suite(.serialized)
+struct TakeBatchTests {
+    // MARK: The state machine
+
+    @Test func readsThatComeSoonAreHeldUntilABatchThenTakenInOne() {
+        var b = TakeBatch(batchBytes: 1000, gapSeconds: 0.00003)
+        #expect(b.next == .take)  // the first read of a connection is taken at once
+        #expect(b.read(400, gap: .infinity) == TakeBatch.Step())
+        #expect(b.held == 0)
+        #expect(b.answered() == 0)
+        // a read soon after: the reads from here on peek
+        #expect(b.read(400, gap: 0.00001) == TakeBatch.Step())
+        #expect(b.next == .peek)
+        #expect(b.read(400, gap: 0.00001) == TakeBatch.Step(timeout: .hold))  // bounded wait while holding
+        #expect(b.answered() == 0)
+        #expect(b.read(400, gap: 0.00001) == TakeBatch.Step())  // the hold timeout is set already
+        #expect(b.answered() == 0)
+        #expect(b.read(400, gap: 0.00001) == TakeBatch.Step())
+        #expect(b.held == 1200)
+        #expect(b.answered() == 1200)
+        #expect(b.held == 0)
+        #expect(b.timeout == .hold)  // kept: the next read follows at once
+        #expect(b.next == .peek)
+    }
+
+    @Test func aLateReadIsTakenAtOnceWithWhatIsHeldAndTheReadsAfterItTake() {
+        var b = TakeBatch(batchBytes: 4096, gapSeconds: 0.00003)
+        _ = b.read(100, gap: .infinity)
+        _ = b.read(100, gap: 0.00001)
+        #expect(b.read(100, gap: 0.00001) == TakeBatch.Step(timeout: .hold))
+        #expect(b.read(100, gap: 0.00002) == TakeBatch.Step())
+        #expect(b.held == 200)
+        // 40 µs after the read before: taken with the 200 held, before it is answered
+        #expect(b.read(100, gap: 0.00004) == TakeBatch.Step(take: 300, timeout: .idle))
+        #expect(b.held == 0)
+        #expect(b.next == .take)
+        #expect(b.answered() == 0)
+        // late reads keep taking, with no system call beyond the read
+        #expect(b.read(100, gap: 0.001) == TakeBatch.Step())
+        #expect(b.next == .take)
+        // until one comes soon again
+        #expect(b.read(100, gap: 0.00001) == TakeBatch.Step())
+        #expect(b.next == .peek)
+        #expect(b.read(100, gap: 0.00001) == TakeBatch.Step(timeout: .hold))
+    }
+
+    @Test func aWaitThatRunsOutTakesWhatIsHeldThenClosesOnlyAfterTheIdleTimeout() {
+        var b = TakeBatch(batchBytes: 4096, gapSeconds: 0)
+        #expect(b.next == .peek)  // no gap rule: every read peeks
+        #expect(b.expired() == .close)  // nothing held, idle timeout: the connection is idle
+        #expect(b.read(700, gap: .infinity) == TakeBatch.Step(timeout: .hold))
+        #expect(b.read(700, gap: 10) == TakeBatch.Step())  // never taken at once
+        #expect(b.expired() == .take(1400))
+        #expect(b.held == 0)
+        #expect(b.timeout == .idle)
+        #expect(b.expired() == .close)
+        #expect(b.read(50, gap: 1) == TakeBatch.Step(timeout: .hold))
+        #expect(b.answered() == 0)
+    }
+
+    @Test func theFlagsAreParsedAndBounded() throws {
+        guard case .run(let c) = try ServerConfig.parse(["--take-batch", "0", "--take-hold", "0.5", "--take-gap=0"])
+        else { Issue.record("not a run"); return }
+        #expect(c.takeBatch == 0)
+        #expect(c.takeHold == 0.5)
+        #expect(c.takeGap == 0)
+        guard case .run(let d) = try ServerConfig.parse([]) else { Issue.record("not a run"); return }
+        #expect(d.takeBatch == 4096)
+        for bad in [["--take-batch", "1.5"], ["--take-batch", "70000"], ["--take-batch", "-1"], ["--take-hold", "0"],
+                    ["--take-hold", "61"], ["--take-gap", "-1"]] {
+            #expect(throws: ServerError.self, "\(bad)") { try ServerConfig.parse(bad) }
+        }
+    }
+
+    // MARK: On the real binary
+
+    static func start(_ args: [String]) throws -> Daemon {
+        let dir = Daemon.tempDir()
+        try TestModel.write(to: dir + "/m.allot")
+        return try Daemon(args: ["--model", dir + "/m.allot"] + args, dir: dir)
+    }
+
+    /// Bytes the client has sent that the server has not taken off the socket (truesize, not payload).
+    static func unread(_ c: Client) -> Int {
+        var n: Int32 = 0
+        #expect(ioctl(c.fd, UInt(TIOCOUTQ), &n) == 0)
+        return Int(n)
+    }
+
+    /// Waits for the server to take everything the client sent; false after `timeout` seconds.
+    static func drained(_ c: Client, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while unread(c) > 0 {
+            if Date() > deadline { return false }
+            usleep(1000)
+        }
+        return true
+    }
+
+    static func route(_ i: Int) -> String {
+        #"{"op":"route","id":\#(i),"text":"A robe takes 2 bolts of blue fiber and half that much white fiber. How many bolts in total does it take? \#(i)","signals":{"probe_agree":0.5}}"#
+    }
+
+    @Test func answeredRequestsAreHeldUntilABatchFillsThenTaken() throws {
+        let d = try Self.start(["--take-gap", "0", "--take-hold", "30"])
+        defer { d.stop() }
+        let c = try Client(path: d.socket)
+        for i in 0..<3 { #expect(try c.call(Self.route(i))["ok"] as? Bool == true) }
+        #expect(Self.unread(c) > 0, "three answered requests are still on the socket")
+        // one write of more than a batch: answered, then taken with the three before it
+        var burst = ""
+        for i in 3..<40 { burst += Self.route(i) + "\n" }
+        #expect(burst.utf8.count > 4096)
+        try c.send(burst)
+        for i in 3..<40 { #expect(try Client.parse(try #require(try c.readLine()))["id"] as? Int == i) }
+        #expect(Self.drained(c))
+        #expect(try c.call(#"{"op":"stats","id":"s"}"#)["routes"] as? Int == 40)
+    }
+
+    @Test func heldRequestsAreTakenAfterTheHoldTimeoutAndTheConnectionStaysOpen() throws {
+        let d = try Self.start(["--take-gap", "0", "--take-hold", "0.05"])
+        defer { d.stop() }
+        let c = try Client(path: d.socket)
+        #expect(try c.call(Self.route(1))["ok"] as? Bool == true)
+        #expect(Self.drained(c), "the hold timeout took the request")
+        usleep(100_000)
+        #expect(try c.call(Self.route(2))["id"] as? Int == 2)
+    }
+
+    @Test func withoutBatchesOrAfterAPauseARequestIsTakenBeforeItIsAnswered() throws {
+        for args in [["--take-batch", "0"], ["--take-gap", "0.001", "--take-hold", "30"]] {
+            let d = try Self.start(args)
+            defer { d.stop() }
+            let c = try Client(path: d.socket)
+            for i in 0..<3 {
+                usleep(20_000)  // longer than the gap: each read is taken at once
+                #expect(try c.call(Self.route(i))["ok"] as? Bool == true)
+                #expect(Self.unread(c) == 0, "\(args) request \(i)")
+            }
+        }
+    }
+
+    /// A client with the smallest send buffer, writing ahead of its replies: the bytes the server holds fill that
+    /// buffer, and only the hold timeout lets it send on. Every request must still be answered, without waiting for
+    /// the idle timeout.
+    @Test func aWriterWithATinySendBufferIsNotStalledByHeldRequests() throws {
+        let d = try Self.start(["--take-gap", "0", "--idle-timeout", "60"])
+        defer { d.stop() }
+        let c = try Client(path: d.socket, timeout: 20)
+        var small: Int32 = 1  // the kernel raises it to its minimum (4608 bytes)
+        #expect(setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size)) == 0)
+        let count = 300
+        let writer = Background {
+            for i in 0..<count { try? c.send(Self.route(i) + "\n") }
+        }
+        let start = Date()
+        for i in 0..<count {
+            let line = try #require(try c.readLine(), "reply \(i)")
+            #expect(try Client.parse(line)["id"] as? Int == i)
+        }
+        writer.wait()
+        #expect(Date().timeIntervalSince(start) < 20)
+    }
+}
