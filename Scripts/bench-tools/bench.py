@@ -115,10 +115,10 @@ class Servers:
         wait_socket(sock, p)
         return sock, p
 
-    def start_allotd(self, name="allotd", binary=None):
+    def start_allotd(self, name="allotd", binary=None, flags=()):
         sock = os.path.join(self.workdir, name + ".sock")
         err = open(os.path.join(self.workdir, name + ".log"), "w")
-        p = subprocess.Popen([binary or self.allotd, "--model", self.model, "--socket", sock, "--quiet"],
+        p = subprocess.Popen([binary or self.allotd, "--model", self.model, "--socket", sock, "--quiet", *flags],
                              stderr=err)
         self.procs.append(p)
         wait_socket(sock, p)

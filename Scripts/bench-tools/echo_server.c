@@ -8,7 +8,7 @@
 // a route's decision and nothing else differently (what the floor itself would give with that much work).
 //
 // batch (allotd's way, Sources/AllotServer/TakeBatch.swift): read with MSG_PEEK at an advancing SO_PEEK_OFF and take
-// the requests off the socket 4096 bytes at a time, after answering them; a read that comes 30 us or more after
+// the requests off the socket 1024 bytes at a time, after answering them; a read that comes 30 us or more after
 // the one before is taken at once, with what is held (and the reads after it are plain, until one comes sooner).
 // No hold timeout: the load client never writes ahead of its replies.
 //
@@ -52,7 +52,7 @@ static int write_all(int fd, const char *p, size_t n) {
 static long work_ns = 0;
 static int use_uring = 0;
 static int use_batch = 0;
-enum { BATCH_BYTES = 4096 };
+enum { BATCH_BYTES = 1024 };
 static const long long BATCH_GAP_NS = 30000;
 
 // The least of io_uring this needs, by raw syscalls (no liburing): a ring of 4 entries per connection.

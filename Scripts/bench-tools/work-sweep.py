@@ -6,12 +6,12 @@ and the median and range of the per-repetition ratios), and the client's volunta
 switches per request (getrusage of the exited loadgen), then the round trip's mean and percentiles. `--busy N`
 runs N spinning processes meanwhile; `--batch` and `--uring` add the floor in echo_server's batch and uring modes
 (docs/performance.md, "Why a little work costs a lot"); `--also BINARY` runs another allotd build beside
-out/allotd (the one before a change; a script that execs allotd with other flags will do too).
+out/allotd (the one before a change); `--also-flags "FLAGS"` runs out/allotd again with other flags.
 
 Run after Scripts/bench (which builds out/allotd and out/bench-tools/):
 
     python3 Scripts/bench-tools/work-sweep.py [--clients 2] [--reps 6] [--requests 40000] [--work-ns 500,1000,1500]
-        [--busy N] [--batch] [--uring] [--wait recv|poll] [--also OTHER_ALLOTD ...]
+        [--busy N] [--batch] [--uring] [--wait recv|poll] [--also OTHER_ALLOTD ...] [--also-flags FLAGS ...]
 """
 import argparse
 import collections
@@ -43,6 +43,8 @@ def main():
     ap.add_argument("--allotd", default=os.path.join(bench.ROOT, "out", "allotd"))
     ap.add_argument("--also", action="append", default=[], metavar="BINARY",
                     help="another allotd build to run beside it (repeatable), e.g. the one before a change")
+    ap.add_argument("--also-flags", action="append", default=[], metavar="FLAGS",
+                    help="out/allotd again with these flags (repeatable), e.g. \"--take-batch 0\"")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="allot-work-sweep-")
     lines = os.path.join(work, "requests.ndjson")
@@ -59,6 +61,8 @@ def main():
         socks["allotd"] = servers.start_allotd()[0]
         for i, other in enumerate(a.also):
             socks[f"allotd {os.path.basename(other)}"] = servers.start_allotd(f"also-{i}", other)[0]
+        for i, flags in enumerate(a.also_flags):
+            socks[f"allotd {flags}"] = servers.start_allotd(f"flags-{i}", None, flags.split())[0]
         runs = collections.defaultdict(list)
         with bench.Busy(a.busy):
             for rep in range(a.reps):
@@ -75,19 +79,19 @@ def main():
     floor = statistics.median(r[0] for r in runs["echo"])
     print(f"{a.clients} clients waiting in {a.wait}, {a.busy} busy, {a.reps} interleaved repetitions of "
           f"{a.requests} requests each, medians:")
-    print(f"{'server':24s} {'req/s':>9s} {'vs floor':>9s} {'per repetition':>18s} {'client vcsw/req':>16s} "
+    print(f"{'server':28s} {'req/s':>9s} {'vs floor':>9s} {'per repetition':>18s} {'client vcsw/req':>16s} "
           f"{'ivcsw/req':>10s}")
     for name, rs in runs.items():
         rps = statistics.median(r[0] for r in rs)
         ratios = sorted(r[0] / f[0] for r, f in zip(rs, runs["echo"]))
         spread = f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
-        print(f"{name:24s} {rps:9.0f} {rps / floor:8.2f}× {spread:>18s} "
+        print(f"{name:28s} {rps:9.0f} {rps / floor:8.2f}× {spread:>18s} "
               f"{statistics.median(r[1] for r in rs):16.2f} {statistics.median(r[2] for r in rs):10.2f}")
     keys = ("mean_us", "p50_us", "p90_us", "p99_us", "p999_us")
     print("round trip, µs (medians over the repetitions):")
-    print(f"{'server':24s} " + " ".join(f"{k[:-3]:>7s}" for k in keys))
+    print(f"{'server':28s} " + " ".join(f"{k[:-3]:>7s}" for k in keys))
     for name, rs in runs.items():
-        print(f"{name:24s} " + " ".join(f"{statistics.median(r[3][k] for r in rs):7.1f}" for k in keys))
+        print(f"{name:28s} " + " ".join(f"{statistics.median(r[3][k] for r in rs):7.1f}" for k in keys))
 
 
 if __name__ == "__main__":

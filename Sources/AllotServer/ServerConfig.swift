@@ -24,7 +24,7 @@ public struct ServerConfig: Sendable {
     public var maxConnections = 128
     public var idleTimeout = 60.0
     /// Bytes of requests a connection answers before it takes them off the socket (`TakeBatch`); 0: at once.
-    public var takeBatch = 4096
+    public var takeBatch = 1024
     /// Seconds a connection holding requests not yet taken waits for the next before it takes them anyway.
     public var takeHold = 0.001
     /// Seconds after the read before it from which a read is taken off the socket at once (`TakeBatch`); 0: never.
@@ -64,7 +64,7 @@ public struct ServerConfig: Sendable {
           --max-connections N   concurrent connections (default 128); more are answered `unavailable`
           --idle-timeout S      close a connection idle or stalled for S seconds (default 60)
           --take-batch BYTES    answer this many bytes of requests before taking them off the socket
-                                (default 4096; 0 takes each read at once; docs/performance.md)
+                                (default 1024; 0 takes each read at once; docs/performance.md)
           --take-hold S         take held requests anyway after S seconds without a new one (default 0.001)
           --take-gap S          take a read at once when it came S seconds or more after the one before
                                 (default 0.00003; 0 never)

@@ -72,7 +72,7 @@ struct TakeBatchTests {
         #expect(c.takeHold == 0.5)
         #expect(c.takeGap == 0)
         guard case .run(let d) = try ServerConfig.parse([]) else { Issue.record("not a run"); return }
-        #expect(d.takeBatch == 4096)
+        #expect(d.takeBatch == 1024)
         for bad in [["--take-batch", "1.5"], ["--take-batch", "70000"], ["--take-batch", "-1"], ["--take-hold", "0"],
                     ["--take-hold", "61"], ["--take-gap", "-1"]] {
             #expect(throws: ServerError.self, "\(bad)") { try ServerConfig.parse(bad) }
@@ -117,7 +117,7 @@ struct TakeBatchTests {
         // one write of more than a batch: answered, then taken with the three before it
         var burst = ""
         for i in 3..<40 { burst += Self.route(i) + "\n" }
-        #expect(burst.utf8.count > 4096)
+        #expect(burst.utf8.count > 1024)
         try c.send(burst)
         for i in 3..<40 { #expect(try Client.parse(try #require(try c.readLine()))["id"] as? Int == i) }
         #expect(Self.drained(c))
