@@ -157,8 +157,9 @@ extension ServerConfig {
             case "--idle-timeout": c.idleTimeout = try number()
             case "--take-batch":
                 let n = try number(min: 0, positive: false)
-                guard n == n.rounded(), n <= Double(ProtocolHandler.maxLineBytes) else {
-                    throw ServerError(.config, "--take-batch needs a whole number of bytes from 0 to \(ProtocolHandler.maxLineBytes)")
+                let most = ProtocolHandler.maxLineBytes
+                guard n == n.rounded(), n <= Double(most) else {
+                    throw ServerError(.config, "--take-batch needs a whole number of bytes from 0 to \(most)")
                 }
                 c.takeBatch = Int(n)
             case "--take-hold":
