@@ -114,11 +114,22 @@ static void ring_push(ring *r, int op, int fd, const void *buf, size_t len, uint
     __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
 }
 
-// Sends reply[0..n) and takes `take` bytes off the socket (into scratch), in that order, in one enter; what either
+// Takes n bytes a peek has returned off the socket, through scratch. Returns -1 when the peer went away.
+static int take(int fd, char *scratch, long n) {
+    while (n > 0) {
+        ssize_t got = recv(fd, scratch, n < READ_SIZE ? (size_t)n : READ_SIZE, MSG_DONTWAIT);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        n -= got;
+    }
+    return 0;
+}
+
+// Sends reply[0..n) and takes `take_bytes` bytes off the socket (into scratch), in that order, in one enter; what either
 // left undone is finished with plain calls. Returns -1 when the peer went away.
-static int send_then_take(ring *r, int fd, const char *reply, size_t n, char *scratch, size_t take) {
+static int send_then_take(ring *r, int fd, const char *reply, size_t n, char *scratch, size_t take_bytes) {
     ring_push(r, IORING_OP_SEND, fd, reply, n, 1);
-    ring_push(r, IORING_OP_RECV, fd, scratch, take, 2);
+    ring_push(r, IORING_OP_RECV, fd, scratch, take_bytes, 2);
     if (syscall(__NR_io_uring_enter, r->fd, 2, 2, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -1;
     long sent = 0, taken = 0;
     unsigned head = *r->cq_head;
@@ -130,13 +141,7 @@ static int send_then_take(ring *r, int fd, const char *reply, size_t n, char *sc
     }
     __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
     if (write_all(fd, reply + sent, n - (size_t)sent) < 0) return -1;
-    while ((size_t)taken < take) {
-        ssize_t got = recv(fd, scratch, take - (size_t)taken, 0);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) return -1;
-        taken += got;
-    }
-    return 0;
+    return take(fd, scratch, (long)(take_bytes - (size_t)taken));
 }
 
 static long long clock_ns(clockid_t clock) {
@@ -146,17 +151,6 @@ static long long clock_ns(clockid_t clock) {
 }
 
 static long long cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
-
-// Takes n bytes a peek has returned off the socket, through scratch. Returns -1 when the peer went away.
-static int take(int fd, char *scratch, long n) {
-    while (n > 0) {
-        ssize_t got = recv(fd, scratch, n < READ_SIZE ? (size_t)n : READ_SIZE, MSG_DONTWAIT);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) return -1;
-        n -= got;
-    }
-    return 0;
-}
 
 static void *serve(void *arg) {
     int fd = (int)(long)arg;
