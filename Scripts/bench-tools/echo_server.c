@@ -125,8 +125,8 @@ static int take(int fd, char *scratch, long n) {
     return 0;
 }
 
-// Sends reply[0..n) and takes `take_bytes` bytes off the socket (into scratch), in that order, in one enter; what either
-// left undone is finished with plain calls. Returns -1 when the peer went away.
+// Sends reply[0..n) and takes `take_bytes` bytes off the socket (into scratch), in that order, in one enter; what
+// either left undone is finished with plain calls. Returns -1 when the peer went away.
 static int send_then_take(ring *r, int fd, const char *reply, size_t n, char *scratch, size_t take_bytes) {
     ring_push(r, IORING_OP_SEND, fd, reply, n, 1);
     ring_push(r, IORING_OP_RECV, fd, scratch, take_bytes, 2);

@@ -72,26 +72,27 @@ def main():
                     out = bench.loadgen(sock, lines, a.clients, a.requests, 1000, a.wait)
                     _, v1, iv1 = bench.children_usage()
                     n = a.clients * (a.requests + 1000)
-                    runs[name].append((out["rps"], (v1 - v0) / n, (iv1 - iv0) / n, out))
+                    out["vcsw"], out["ivcsw"] = (v1 - v0) / n, (iv1 - iv0) / n
+                    runs[name].append(out)
     finally:
         servers.stop_all()
         shutil.rmtree(work, ignore_errors=True)
-    floor = statistics.median(r[0] for r in runs["echo"])
+    floor = statistics.median(r["rps"] for r in runs["echo"])
     print(f"{a.clients} clients waiting in {a.wait}, {a.busy} busy, {a.reps} interleaved repetitions of "
           f"{a.requests} requests each, medians:")
     print(f"{'server':28s} {'req/s':>9s} {'vs floor':>9s} {'per repetition':>18s} {'client vcsw/req':>16s} "
           f"{'ivcsw/req':>10s}")
     for name, rs in runs.items():
-        rps = statistics.median(r[0] for r in rs)
-        ratios = sorted(r[0] / f[0] for r, f in zip(rs, runs["echo"]))
+        rps = statistics.median(r["rps"] for r in rs)
+        ratios = sorted(r["rps"] / f["rps"] for r, f in zip(rs, runs["echo"]))
         spread = f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
         print(f"{name:28s} {rps:9.0f} {rps / floor:8.2f}× {spread:>18s} "
-              f"{statistics.median(r[1] for r in rs):16.2f} {statistics.median(r[2] for r in rs):10.2f}")
+              f"{statistics.median(r['vcsw'] for r in rs):16.2f} {statistics.median(r['ivcsw'] for r in rs):10.2f}")
     keys = ("mean_us", "p50_us", "p90_us", "p99_us", "p999_us")
     print("round trip, µs (medians over the repetitions):")
     print(f"{'server':28s} " + " ".join(f"{k[:-3]:>7s}" for k in keys))
     for name, rs in runs.items():
-        print(f"{name:28s} " + " ".join(f"{statistics.median(r[3][k] for r in rs):7.1f}" for k in keys))
+        print(f"{name:28s} " + " ".join(f"{statistics.median(r[k] for r in rs):7.1f}" for k in keys))
 
 
 if __name__ == "__main__":
