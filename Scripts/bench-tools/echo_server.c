@@ -4,8 +4,10 @@
 //
 // usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring]]      (runs until killed)
 //
-// WORK_NS: spin that many ns of the thread's CPU time per line before answering: a server that does the work of
-// a route's decision and nothing else differently (what the floor itself would give with that much work).
+// WORK_NS: spin that many ns per line before answering: a server that does the work of a route's decision and
+// nothing else differently (what the floor itself would give with that much work). The spin reads CLOCK_MONOTONIC
+// (the vDSO, ~20 ns a read); the thread's CPU clock is a system call (~380 ns a read on the bench VM), which made
+// every spin overshoot by up to ~0.8 us, mostly system time, until 2026-11-30.
 //
 // batch (allotd's way, Sources/AllotServer/TakeBatch.swift): read with MSG_PEEK at an advancing SO_PEEK_OFF and take
 // the requests off the socket 1024 bytes at a time, after answering them; a read that comes 30 us or more after
@@ -150,7 +152,6 @@ static long long clock_ns(clockid_t clock) {
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static long long cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 
 static void *serve(void *arg) {
     int fd = (int)(long)arg;
@@ -205,8 +206,8 @@ static void *serve(void *arg) {
         if (work_ns > 0) {
             long lines = 0;
             for (size_t i = 0; i < done; i++) lines += buf[i] == '\n';
-            const long long until = cpu_ns() + work_ns * lines;
-            while (cpu_ns() < until) {
+            const long long until = clock_ns(CLOCK_MONOTONIC) + work_ns * lines;
+            while (clock_ns(CLOCK_MONOTONIC) < until) {
             }
         }
         if (use_uring) {

@@ -53,11 +53,13 @@ def main():
     try:
         socks = {"echo": servers.start_echo()[0]}
         works = [int(x) for x in a.work_ns.split(",") if x]
+        # Two decimals: works 50 ns apart must not share a label (and so a row).
+        label = lambda w: f"{w / 1000:.2f} µs"
         for w in works:
-            socks[f"echo + {w / 1000:.1f} µs"] = servers.start_echo(w)[0]
+            socks[f"echo + {label(w)}"] = servers.start_echo(w)[0]
         for mode in ["batch"] * a.batch + ["uring"] * a.uring:
             for w in [0] + works:
-                socks[f"{mode} + {w / 1000:.1f} µs"] = servers.start_echo(w, mode)[0]
+                socks[f"{mode} + {label(w)}"] = servers.start_echo(w, mode)[0]
         socks["allotd"] = servers.start_allotd()[0]
         for i, other in enumerate(a.also):
             socks[f"allotd {os.path.basename(other)}"] = servers.start_allotd(f"also-{i}", other)[0]
