@@ -44,6 +44,13 @@ public struct FeatureExtractor: Sendable {
         return names
     }
 
+    /// The names of the features `model`'s trees split on, in vector order (`allot inspect`): the text features a
+    /// request's scan must get right, and the signals a runtime should send.
+    public static func namesReadByTrees(_ model: AllotModelFile) -> [String] {
+        let names = names(spec: model.features)
+        return model.featuresReadByTrees.map { $0 < names.count ? names[$0] : "feature \($0)" }
+    }
+
     /// Writes the feature vector into `out` without allocating.
     ///
     /// - Parameters:

@@ -1,4 +1,5 @@
 import AllotModel
+import AllotPolicy
 import ArgumentParser
 import Foundation
 
@@ -31,6 +32,8 @@ struct Inspect: ParsableCommand {
         print("features    \(m.features.extractor) v\(m.features.version), \(m.features.hashBuckets) hash buckets, "
             + "n-grams up to \(m.features.ngramMax), \(m.bins.featureCount) binned features, "
             + "\(m.featuresReadByTrees.count) of them read by the trees")
+        let read = FeatureExtractor.namesReadByTrees(m)
+        print("read        \(read.isEmpty ? "none: every head is a constant" : read.joined(separator: ", "))")
         print("signals     \(m.features.signals.isEmpty ? "none" : m.features.signals.joined(separator: ", "))")
         print("")
         let rows = m.actions.indices.map { a in
@@ -98,6 +101,7 @@ struct Inspect: ParsableCommand {
                 "signals": m.features.signals, "binned_features": m.bins.featureCount,
                 "edges": m.bins.edges.reduce(0) { $0 + $1.count },
                 "read_by_trees": m.featuresReadByTrees.count,
+                "read_by_trees_names": FeatureExtractor.namesReadByTrees(m),
             ],
             "actions": actions,
             "lambda_table": m.lambdaTable.map { ["budget": $0.budget, "lambda": $0.lambda, "mix": $0.mix] },

@@ -170,3 +170,18 @@ func costIsNonIncreasingInLambdaAndZeroIsUtilityArgmax(seed: UInt64) throws {
     }
     #expect(outputs.count > 1)
 }
+
+/// `allot inspect` names the features the trees read: a text feature by its name, a hash bucket as `ngram_i`, a
+/// signal as `signal:NAME`, in vector order; none for trees that are constants.
+@Test func namesReadByTreesNameTheSplitFeatures() throws {
+    var rng = SplitMix64(seed: 5)
+    var m = TestModels.model(&rng, actions: 2, costHeads: false, trees: 1)
+    // One depth-3 tree per head: "how_many" (17), bucket 2 (28 + 2) and the signal (28 + 8).
+    let tree = FloatTree(features: [36, 17, 30], thresholds: [1, 1, 1], leaves: [0, 1, 2, 3, 4, 5, 6, 7])
+    m.utility = m.utility.map { _ in Head.quantize(base: 0.5, trees: [tree]) }
+    #expect(FeatureExtractor.namesReadByTrees(m) == ["how_many", "ngram_2", "signal:probe"])
+    let all = FeatureExtractor.names(spec: m.features)
+    let random = TestModels.model(&rng, trees: 6)
+    #expect(FeatureExtractor.namesReadByTrees(random) == random.featuresReadByTrees.map { all[$0] })
+    #expect(FeatureExtractor.namesReadByTrees(TestModels.model(&rng, trees: 0)).isEmpty)
+}
