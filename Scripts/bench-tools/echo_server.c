@@ -5,9 +5,10 @@
 // usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring]]      (runs until killed)
 //
 // WORK_NS: spin that many ns per line before answering: a server that does the work of a route's decision and
-// nothing else differently (what the floor itself would give with that much work). The spin reads CLOCK_MONOTONIC
-// (the vDSO, ~20 ns a read); the thread's CPU clock is a system call (~380 ns a read on the bench VM), which made
-// every spin overshoot by up to ~0.8 us, mostly system time, in the runs before the ninth pass (docs/performance.md).
+// nothing else differently (what the floor itself would give with that much work). The spin reads
+// CLOCK_MONOTONIC (the vDSO, ~20 ns a read); the thread's CPU clock is a system call (~380 ns a read on the bench
+// VM), which made every spin overshoot by up to ~0.8 us, mostly system time, in the runs before the ninth pass
+// (docs/performance.md, "Method").
 //
 // batch (allotd's way, Sources/AllotServer/TakeBatch.swift): read with MSG_PEEK at an advancing SO_PEEK_OFF and take
 // the requests off the socket 1024 bytes at a time, after answering them; a read that comes 30 us or more after
@@ -151,7 +152,6 @@ static long long clock_ns(clockid_t clock) {
     clock_gettime(clock, &ts);
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
-
 
 static void *serve(void *arg) {
     int fd = (int)(long)arg;
