@@ -10,8 +10,8 @@ reported beside). Each server's CPU time (user and system, from /proc/PID/stat, 
 threads too) is summed over the repetitions and divided by the requests it answered: what a request costs the
 device, whatever the wake-up latency. The client's CPU and sleeps (loadgen's, by getrusage) and the machine's idle
 time (/proc/stat) per request are reported beside it. A third server in the
-same interleaving is the echo floor spinning, per line, the CPU time of allotd's in-process line (`echo_server
-SOCKET WORK_NS`): what a server doing that much work the floor's way gets, so that the ratio to it shows what
+same interleaving is the echo floor spinning, per line, the time of allotd's in-process line (`echo_server
+SOCKET WORK_NS`, on the vDSO's clock): what a server doing that much work the floor's way gets, so that the ratio to it shows what
 allotd's own I/O and scheduling cost beside its work.
 
 The round trips run twice: on the machine as it is ("quiet": nothing else should run), then with `--busy N`
