@@ -183,6 +183,27 @@ def loadgen(sock, lines, clients, per_client, warmup, wait="recv"):
                      wait])
 
 
+def paired_ratios(pairs, keys):
+    """The median and the range of the per-repetition ratios allotd / floor, for each key: a repetition's two runs
+    share the machine's state, so their ratio is steadier than a ratio of medians, and the range shows how far one
+    repetition can fall from the median on a noisy machine."""
+    medians, ranges = {}, {}
+    for k in keys:
+        r = [a[k] / e[k] for a, e in pairs]
+        medians[k] = statistics.median(r)
+        ranges[k] = [min(r), max(r)]
+    return medians, ranges
+
+
+def ratio_cell(summary, key):
+    """A ratio as the table shows it: the median, and the per-repetition range where the run kept one."""
+    cell = f"{summary['ratio'][key]:.2f}×"
+    if key in summary.get("ratio_range", {}):
+        lo, hi = summary["ratio_range"][key]
+        cell += f" ({lo:.2f}–{hi:.2f})"
+    return cell
+
+
 def round_trips(args, servers, lines, condition, work_ns):
     echo_sock, echo = servers.start_echo()
     allotd_sock, allotd = servers.start_allotd()
@@ -237,8 +258,8 @@ def round_trips(args, servers, lines, condition, work_ns):
             summary[name]["client_sleeps"] = client_sleeps[name] / answered
             summary[name]["idle_us"] = idle[name] / answered * 1e6
         pairs = list(zip(runs["allotd"], runs["echo"]))
-        summary["ratio"] = {k: statistics.median(a[k] / e[k] for a, e in pairs)
-                            for k in ("mean_us", "p50_us", "p90_us", "p99_us", "p999_us", "rps")}
+        summary["ratio"], summary["ratio_range"] = paired_ratios(
+            pairs, ("mean_us", "p50_us", "p90_us", "p99_us", "p999_us", "rps"))
         # a ratio of totals over the repetitions (per run, 10 ms CPU ticks are too coarse for a ratio)
         summary["ratio"]["cpu_us"] = summary["allotd"]["cpu_us"] / max(summary["echo"]["cpu_us"], 1e-9)
         summary["ratio_to_echo_work"] = {k: statistics.median(a[k] / e[k] for a, e in zip(runs["allotd"],
@@ -404,7 +425,7 @@ def evaluate(r):
 def markdown(r):
     m, t, rt = r["machine"], r["targets"], r["round_trip"]
     ok = lambda k: "pass" if t[k]["pass"] else "**miss**"
-    rows = ["| measure | allotd | echo floor | ratio | target | |", "|---|---|---|---|---|---|"]
+    rows = ["| measure | allotd | echo floor | ratio (per-repetition range) | target | |", "|---|---|---|---|---|---|"]
     conditions = [("", "quiet", rt)]
     if "round_trip_busy" in r:
         b = r["round_trip_busy"]
@@ -428,11 +449,13 @@ def markdown(r):
                     target, verdict = mark("≤ 1.15×"), ok("rtt_p99_ratio_1" + suffix + poll)
                 if key in ("p50_us", "p90_us", "p999_us") and (n != "1" or wait):
                     continue  # the 2- and 8-client medians and tails add little beside mean and p99
+                ratio = ratio_cell(data[c], key) if target else f"{q[key]:.2f}×"
                 rows.append(f"| round trip, {who}, {label} | {a[key]:.1f} µs | "
-                            f"{e[key]:.1f} µs | {q[key]:.2f}× | {target} | {verdict} |")
+                            f"{e[key]:.1f} µs | {ratio} | {target} | {verdict} |")
             target, verdict = (mark("≥ 0.85×"), ok("rps_ratio_2" + suffix + poll)) if n == "2" else ("", "")
+            ratio = ratio_cell(data[c], "rps") if target else f"{q['rps']:.2f}×"
             rows.append(f"| throughput, {who} | {a['rps']:,.0f} req/s | "
-                        f"{e['rps']:,.0f} req/s | {q['rps']:.2f}× | {target} | {verdict} |")
+                        f"{e['rps']:,.0f} req/s | {ratio} | {target} | {verdict} |")
             if "echo_work" in data[c]:
                 w, qw = data[c]["echo_work"], data[c]["ratio_to_echo_work"]
                 rows.append(f"| throughput, {who}, against the floor spinning {w['work_ns'] / 1000:.2f} µs a line "
