@@ -9,10 +9,10 @@ reply blocked in recv (1, 2 and 8 clients: the targets are judged on these), the
 reported beside). Each server's CPU time (user and system, from /proc/PID/stat, which counts exited connection
 threads too) is summed over the repetitions and divided by the requests it answered: what a request costs the
 device, whatever the wake-up latency. The client's CPU and sleeps (loadgen's, by getrusage) and the machine's idle
-time (/proc/stat) per request are reported beside it. A third server in the
-same interleaving is the echo floor spinning, per line, the time of allotd's in-process line (`echo_server
-SOCKET WORK_NS`, on the vDSO's clock): what a server doing that much work the floor's way gets, so that the ratio to it shows what
-allotd's own I/O and scheduling cost beside its work.
+time (/proc/stat) per request are reported beside it. A third server in the same interleaving is the echo floor
+spinning, per line, the time of allotd's in-process line (`echo_server SOCKET WORK_NS`, on the vDSO's clock):
+what a server doing that much work the floor's way gets, so that the ratio to it shows what allotd's own I/O and
+scheduling cost beside its work.
 
 The round trips run twice: on the machine as it is ("quiet": nothing else should run), then with `--busy N`
 (default 1) spinning processes holding cores, as on a device whose other cores run the LLM. The floor depends on
@@ -262,9 +262,8 @@ def round_trips(args, servers, lines, condition, work_ns):
             pairs, ("mean_us", "p50_us", "p90_us", "p99_us", "p999_us", "rps"))
         # a ratio of totals over the repetitions (per run, 10 ms CPU ticks are too coarse for a ratio)
         summary["ratio"]["cpu_us"] = summary["allotd"]["cpu_us"] / max(summary["echo"]["cpu_us"], 1e-9)
-        summary["ratio_to_echo_work"] = {k: statistics.median(a[k] / e[k] for a, e in zip(runs["allotd"],
-                                                                                         runs["echo_work"]))
-                                         for k in ("mean_us", "p99_us", "rps")}
+        summary["ratio_to_echo_work"] = paired_ratios(list(zip(runs["allotd"], runs["echo_work"])),
+                                                      ("mean_us", "p99_us", "rps"))[0]
         summary["echo_work"]["work_ns"] = work_ns
         summary["runs"] = runs
         results[str(clients) + (" poll" if wait == "poll" else "")] = summary

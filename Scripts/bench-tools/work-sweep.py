@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402  (request_lines, Servers, Busy, loadgen, children_usage)
+import bench  # noqa: E402  (request_lines, Servers, Busy, loadgen, children_usage, paired_ratios)
 
 
 def main():
@@ -86,8 +86,8 @@ def main():
           f"{'ivcsw/req':>10s}")
     for name, rs in runs.items():
         rps = statistics.median(r["rps"] for r in rs)
-        ratios = sorted(r["rps"] / f["rps"] for r, f in zip(rs, runs["echo"]))
-        spread = f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+        median, (lo, hi) = (x["rps"] for x in bench.paired_ratios(list(zip(rs, runs["echo"])), ("rps",)))
+        spread = f"{median:.2f} ({lo:.2f}-{hi:.2f})"
         print(f"{name:28s} {rps:9.0f} {rps / floor:8.2f}× {spread:>18s} "
               f"{statistics.median(r['vcsw'] for r in rs):16.2f} {statistics.median(r['ivcsw'] for r in rs):10.2f}")
     keys = ("mean_us", "p50_us", "p90_us", "p99_us", "p999_us")

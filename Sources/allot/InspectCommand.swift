@@ -29,10 +29,10 @@ struct Inspect: ParsableCommand {
         print("sha256      \(hex(h.sha256))")
         print("crc32       \(String(format: "%08x", h.payloadCRC32))")
         print("signature   \(h.signature.map { "Ed25519 by \($0.keyID)" } ?? "none")")
+        let read = FeatureExtractor.namesReadByTrees(m)
         print("features    \(m.features.extractor) v\(m.features.version), \(m.features.hashBuckets) hash buckets, "
             + "n-grams up to \(m.features.ngramMax), \(m.bins.featureCount) binned features, "
-            + "\(m.featuresReadByTrees.count) of them read by the trees")
-        let read = FeatureExtractor.namesReadByTrees(m)
+            + "\(read.count) of them read by the trees")
         print("read        \(read.isEmpty ? "none: every head is a constant" : read.joined(separator: ", "))")
         print("signals     \(m.features.signals.isEmpty ? "none" : m.features.signals.joined(separator: ", "))")
         print("")
@@ -75,6 +75,7 @@ struct Inspect: ParsableCommand {
     private func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
 
     private func object(_ h: ModelHeader, _ m: AllotModelFile, size: Int) -> [String: Any] {
+        let read = FeatureExtractor.namesReadByTrees(m)
         func head(_ x: Head) -> [String: Any] {
             ["trees": x.treeCount, "depths": Set(x.depths).sorted().map(Int.init), "base": Double(x.base),
              "scale": Double(x.scale), "leaves": x.leaves.count]
@@ -100,8 +101,7 @@ struct Inspect: ParsableCommand {
                 "hash_buckets": Int(m.features.hashBuckets), "ngram_max": Int(m.features.ngramMax),
                 "signals": m.features.signals, "binned_features": m.bins.featureCount,
                 "edges": m.bins.edges.reduce(0) { $0 + $1.count },
-                "read_by_trees": m.featuresReadByTrees.count,
-                "read_by_trees_names": FeatureExtractor.namesReadByTrees(m),
+                "read_by_trees": read.count, "read_by_trees_names": read,
             ],
             "actions": actions,
             "lambda_table": m.lambdaTable.map { ["budget": $0.budget, "lambda": $0.lambda, "mix": $0.mix] },
