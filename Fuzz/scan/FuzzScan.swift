@@ -5,7 +5,7 @@
 @testable import AllotPolicy
 import FuzzSupport
 
-private let keywords = KeywordTable()
+private let keywords = KeywordTable.shared
 private let bucketChoices = [0, 1, 7, 64, 1000, 65535, 70000]
 
 @_cdecl("LLVMFuzzerTestOneInput")

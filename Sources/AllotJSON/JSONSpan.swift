@@ -91,6 +91,8 @@ package struct JSONSpan {
         if value.magnitude <= 9_007_199_254_740_992 && Double(Int64(value)) == value {
             if value.sign == .minus { put(UInt8(ascii: "-")) }
             digits(UInt64(value.magnitude))
+        } else if shortBinaryFraction(value) {
+            // written
         } else {
             // `description`'s text, without making the `String` (see `DigitSink`).
             precondition(capacity - count >= DigitSink.capacity, "JSONSpan: reserved room exceeded")
@@ -99,6 +101,46 @@ package struct JSONSpan {
             count += sink.count
         }
         needsComma = true
+    }
+
+    /// `description`'s text of a non-integral `value` with 1 ≤ |value| < 2^47, at most 16 fraction bits and an exact
+    /// decimal expansion of at most 15 significant digits (a cost of a float model, like 32420.875): that expansion,
+    /// without `description`'s shortest-digits search (~30 ns a number). It is the same text: two decimals of at
+    /// most 15 digits never read back as the same double, so no shorter one reads back as `value`, and of the
+    /// equally long ones the exact one is the closest. Else returns false having written nothing.
+    @inline(__always)
+    package mutating func shortBinaryFraction(_ value: Double) -> Bool {
+        let m = value.magnitude
+        guard m >= 1, m < 0x1p47 else { return false }
+        let scaled = m * 65536  // exact: a power of two
+        guard scaled == scaled.rounded(.towardZero) else { return false }
+        let fixed = UInt64(scaled)
+        let fraction = fixed & 0xFFFF  // not 0: `value` is no integer
+        // fraction / 2^16 = (fraction >> z) / 2^places: `places` decimals, the last one 5.
+        let z = fraction.trailingZeroBitCount
+        let places = 16 - z
+        var decimals = fraction >> z
+        for _ in 0..<places { decimals &*= 5 }
+        let whole = fixed >> 16
+        var wholeDigits = 1
+        var rest = whole / 10
+        while rest > 0 {
+            wholeDigits += 1
+            rest /= 10
+        }
+        guard wholeDigits + places <= 15 else { return false }
+        precondition(capacity - count >= 2 + wholeDigits + places, "JSONSpan: reserved room exceeded")
+        if value.sign == .minus { put(UInt8(ascii: "-")) }
+        digits(whole)
+        put(UInt8(ascii: "."))
+        var position = count + places
+        repeat {
+            position -= 1
+            base[position] = UInt8(truncatingIfNeeded: decimals % 10) &+ UInt8(ascii: "0")
+            decimals /= 10
+        } while position > count
+        count += places
+        return true
     }
 
     package mutating func int(_ value: Int) {

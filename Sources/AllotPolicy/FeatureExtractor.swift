@@ -32,7 +32,7 @@ public struct FeatureExtractor: Sendable {
         self.spec = spec
         self.denseCount = TextFeatures.names.count
         self.count = denseCount + Int(spec.hashBuckets) + spec.signals.count
-        self.keywords = KeywordTable()
+        self.keywords = KeywordTable.shared
     }
 
     /// Feature names in vector order (for `inspect`, importance tables and plots).

@@ -1,4 +1,6 @@
-/// Word classes the dense features count, keyed by the FNV-1a hash of the lowercased word.
+import CAllotKernels
+
+/// Word classes the dense features count.
 struct WordClass: OptionSet, Sendable {
     var rawValue: UInt8
     static let wh = WordClass(rawValue: 1)
@@ -8,15 +10,16 @@ struct WordClass: OptionSet, Sendable {
     static let unit = WordClass(rawValue: 16)
 }
 
-/// A fixed open-addressing table from word hash to `WordClass`: one multiply-free probe per word on the hot path,
-/// no hashing of Swift strings. The word lists are part of allot-text v1: changing them needs a new version.
+/// The keywords, by the word itself: a perfect hash of (its first 8 letters, its length) into 1024 slots, so a
+/// word has one slot to compare with and no probing; the word's letters and length are then compared exactly.
+/// The vector scan reads the same table (`allot_keywords`): one gathered probe per 8 words, from the bytes it
+/// gathers anyway, with no hash of the word (a model without n-gram buckets hashes nothing). The word lists are
+/// part of allot-text v1: changing them needs a new version.
 struct KeywordTable: Sendable {
-    /// ~90 words in 4096 slots, by the hash's low 12 bits: a non-keyword almost always lands on an empty slot and
-    /// stops at the first probe. On the GSM8K prompts 0.7% of words probe on; by the top 12 bits, which FNV-1a
-    /// mixes poorly in short words, 17% did (80% of the vector scan's groups of 8 words took its scalar probe).
-    static let capacity = 4096
-    private var keys: [UInt64]
-    private var classes: [UInt8]
+    static let slotBits = 10
+    static let slots = 1 << slotBits
+    /// Keywords are at most this long (letters 8 to 15 are `key1`): a longer word is no keyword.
+    static let maxLength = 16
 
     static let whWords = ["what", "which", "who", "whom", "whose", "when", "where", "why", "how"]
     static let quantityWords = [
@@ -31,40 +34,118 @@ struct KeywordTable: Sendable {
         "liter", "liters", "gallon", "gallons", "cup", "cups", "km", "cm", "mph",
     ]
 
-    init() {
-        keys = [UInt64](repeating: 0, count: Self.capacity)
-        // 3 bytes past the slots: the vector scan gathers a slot's class as 4 bytes.
-        classes = [UInt8](repeating: 0, count: Self.capacity + 3)
-        for w in Self.whWords { insert(w, .wh) }
-        insert("how", .how)
-        insert("many", .manyMuch)
-        insert("much", .manyMuch)
-        for w in Self.quantityWords { insert(w, .quantity) }
-        for w in Self.unitWords { insert(w, .unit) }
-    }
+    /// Every keyword with the union of its classes ("how" is both `.wh` and `.how`), in list order.
+    static let words: [(word: String, classes: WordClass)] = {
+        var out: [(word: String, classes: WordClass)] = []
+        func add(_ w: String, _ c: WordClass) {
+            if let i = out.firstIndex(where: { $0.word == w }) { out[i].classes.formUnion(c) } else { out.append((w, c)) }
+        }
+        for w in whWords { add(w, .wh) }
+        add("how", .how)
+        add("many", .manyMuch)
+        add("much", .manyMuch)
+        for w in quantityWords { add(w, .quantity) }
+        for w in unitWords { add(w, .unit) }
+        return out
+    }()
 
-    private mutating func insert(_ word: String, _ cls: WordClass) {
-        let h = FNV1a.hash(word.utf8)
-        var i = Int(truncatingIfNeeded: h) & (Self.capacity - 1)
-        while keys[i] != 0 && keys[i] != h { i = (i + 1) & (Self.capacity - 1) }
-        keys[i] = h
-        classes[i] |= cls.rawValue
-    }
+    /// The one table (its search for a multiplier runs once per process).
+    static let shared = KeywordTable()
 
-    /// The table's `capacity` keys and classes (then 3 bytes of padding), for the vector scan's look-ups.
-    func withStorage<R>(_ body: (UnsafePointer<UInt64>, UnsafePointer<UInt8>) -> R) -> R {
-        keys.withUnsafeBufferPointer { k in classes.withUnsafeBufferPointer { body(k.baseAddress!, $0.baseAddress!) } }
-    }
+    let multiplier: UInt64
+    private let key0: [UInt64]
+    private let key1: [UInt64]
+    /// `classes | length << 8`; 0 for an empty slot (no word has length 0).
+    private let info: [UInt32]
 
-    /// The classes of the word whose lowercased FNV-1a hash is `h` (empty when it is no keyword).
-    @inline(__always)
-    func lookup(_ h: UInt64) -> WordClass {
-        var i = Int(truncatingIfNeeded: h) & (Self.capacity - 1)
+    private init() {
+        // The first multiplier of a fixed sequence (SplitMix64) under which no two keywords share a slot (~1 in 50
+        // does, for ~90 words in 1024 slots). Which one it is changes only the layout, never what matches.
+        var state: UInt64 = 0x616C_6C6F_7421  // "allot!"
         while true {
-            let k = keys[i]
-            if k == h { return WordClass(rawValue: classes[i]) }
-            if k == 0 { return [] }
-            i = (i &+ 1) & (Self.capacity - 1)
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            let m = (z ^ (z >> 31)) | 1
+            var k0 = [UInt64](repeating: 0, count: Self.slots)
+            var k1 = [UInt64](repeating: 0, count: Self.slots)
+            var info = [UInt32](repeating: 0, count: Self.slots)
+            var perfect = true
+            for (word, classes) in Self.words {
+                let bytes = Array(word.utf8)
+                let (a, b) = Self.keys(bytes)
+                let slot = Self.slot(a, bytes.count, m)
+                if info[slot] != 0 { perfect = false; break }
+                (k0[slot], k1[slot], info[slot]) = (a, b, UInt32(classes.rawValue) | UInt32(bytes.count) << 8)
+            }
+            if perfect {
+                multiplier = m
+                key0 = k0
+                key1 = k1
+                self.info = info
+                return
+            }
+        }
+    }
+
+    /// Letters 0 to 7 and 8 to 15 of a lowercase word, little-endian, zeros past its end.
+    static func keys(_ word: [UInt8]) -> (UInt64, UInt64) {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        for (i, c) in word.prefix(16).enumerated() {
+            if i < 8 { a |= UInt64(c) << (8 * i) } else { b |= UInt64(c) << (8 * (i - 8)) }
+        }
+        return (a, b)
+    }
+
+    @inline(__always)
+    static func slot(_ key0: UInt64, _ length: Int, _ multiplier: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((key0 &+ UInt64(truncatingIfNeeded: length)) &* multiplier) >> (64 - slotBits))
+    }
+
+    /// The classes of the word of `length` ASCII letters at `start` in `t` (case ignored): empty unless it is a
+    /// keyword.
+    @inline(__always)
+    func lookup(_ t: UnsafeBufferPointer<UInt8>, start: Int, length: Int) -> WordClass {
+        guard length <= Self.maxLength else { return [] }
+        let lower: UInt64 = 0x2020_2020_2020_2020
+        let a = Self.letters(t, from: start, count: min(length, 8)) | lower & Self.keep(min(length, 8))
+        let slot = Self.slot(a, length, multiplier)
+        let i = info[slot]
+        guard Int(i >> 8) == length, key0[slot] == a else { return [] }
+        if length > 8 {
+            let b = Self.letters(t, from: start + 8, count: length - 8) | lower & Self.keep(length - 8)
+            guard key1[slot] == b else { return [] }
+        }
+        return WordClass(rawValue: UInt8(truncatingIfNeeded: i))
+    }
+
+    /// The low `count` (1...8) bytes set.
+    @inline(__always) static func keep(_ count: Int) -> UInt64 { ~0 >> (64 - 8 * UInt64(count)) }
+
+    /// `count` (1...8) bytes of `t` from `start`, little-endian, zeros above.
+    @inline(__always)
+    static func letters(_ t: UnsafeBufferPointer<UInt8>, from start: Int, count: Int) -> UInt64 {
+        if start + 8 <= t.count {
+            let w = UInt64(littleEndian: UnsafeRawPointer(t.baseAddress! + start).loadUnaligned(as: UInt64.self))
+            return w & keep(count)
+        }
+        var w: UInt64 = 0
+        for i in 0..<count { w |= UInt64(t[start + i]) << (8 * i) }
+        return w
+    }
+
+    /// The table as `allot_text_scan` reads it.
+    func withTable<R>(_ body: (UnsafePointer<allot_keywords>) -> R) -> R {
+        key0.withUnsafeBufferPointer { k0 in
+            key1.withUnsafeBufferPointer { k1 in
+                info.withUnsafeBufferPointer { i in
+                    var table = allot_keywords(multiplier: multiplier, shift: Int32(64 - Self.slotBits),
+                                               key0: k0.baseAddress, key1: k1.baseAddress, info: i.baseAddress)
+                    return body(&table)
+                }
+            }
         }
     }
 }

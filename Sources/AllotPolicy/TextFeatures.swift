@@ -29,11 +29,10 @@ enum TextFeatures {
         // The vector scan classifies 64 bytes at a time and hashes 8 words at a time: no branch per word.
         if vectorScan {
             precondition(dense.count >= names.count)
-            keywords.withStorage { keys, classes in
+            keywords.withTable { table in
                 allot_text_scan(
-                    t.baseAddress, Int64(t.count), keys, classes, Int32(KeywordTable.capacity),
-                    Int32(truncatingIfNeeded: ngramMax), dense.baseAddress!, buckets.baseAddress,
-                    Int64(buckets.count))
+                    t.baseAddress, Int64(t.count), table, Int32(truncatingIfNeeded: ngramMax), dense.baseAddress!,
+                    buckets.baseAddress, Int64(buckets.count))
             }
         } else {
             scanPortable(t, keywords: keywords, ngramMax: ngramMax, dense: dense, buckets: buckets)
@@ -162,7 +161,7 @@ enum TextFeatures {
                     let first = b
                     repeat {
                         let c = UInt64(b | 0x20)
-                        h1 = (h1 ^ c) &* prime
+                        if hashing { h1 = (h1 ^ c) &* prime }
                         if order >= 2 { h2 = (h2 ^ c) &* prime }
                         if order >= 3 { h3 = (h3 ^ c) &* prime }
                         if order >= 4 { h4 = (h4 ^ c) &* prime }
@@ -178,7 +177,7 @@ enum TextFeatures {
                     if len > maxWord { maxWord = len }
                     if first < 0x61 { capitalized &+= 1 }
                     // Branch-free: about one word in five is a keyword, too often for a predictable branch.
-                    let cls = Int(keywords.lookup(h1).rawValue)
+                    let cls = Int(keywords.lookup(t, start: start, length: len).rawValue)
                     wh &+= cls & 1
                     quantity &+= (cls >> 3) & 1
                     unit &+= (cls >> 4) & 1

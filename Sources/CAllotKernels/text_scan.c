@@ -7,8 +7,9 @@
 //     8 letters), then FNV-1a one byte per step for all 8 lanes (masked past each token's end): one pass per
 //     n-gram order over all the chunk's groups, 8 unrolled steps per group and 2 groups' chains interleaved (a
 //     step waits ~5 cycles for the last; nothing else does), order r+1 continuing from the previous token's
-//     order-r hash; then the keyword classes (a gathered probe) and the buckets (h % d, a mask for a power of
-//     two), also 8 at a time.
+//     order-r hash; then the buckets (h % d, a mask for a power of two), also 8 at a time. Keyword classes come
+//     from the same gathered bytes, not from the hashes (a perfect hash of the word's first 8 letters and length,
+//     one gathered probe): so a model without n-gram buckets, like the default one, hashes nothing.
 #include "allot_kernels.h"
 #include <string.h>
 #if defined(__x86_64__)
@@ -257,11 +258,6 @@ static inline uint64_t mod_scalar(uint64_t h, uint64_t d, uint64_t reciprocal) {
     return r >= d ? r - d : r;
 }
 
-static inline unsigned keyword_class(uint64_t h, const uint64_t *keys, const uint8_t *classes, uint64_t mask) {
-    uint64_t i = h & mask;
-    while (keys[i] != h && keys[i] != 0) i = (i + 1) & mask;
-    return keys[i] == h ? classes[i] : 0;
-}
 
 // The bucket arithmetic for `bucket_count` buckets (0: no hashing).
 typedef struct {
@@ -317,22 +313,106 @@ SCAN_INLINE __m512i gather8(const uint8_t *t, int64_t n, __m512i at, __mmask8 wa
     return w;
 }
 
+// The keyword classes of 8 tokens (lanes `word` are words: their lowercased first 8 bytes `w0`, lengths `len`,
+// starts `starts`), 0 for a token that is no keyword: the words are compared, not their hashes. One gathered probe
+// per word: the table is a perfect hash of (first min(len, 8) letters, len), so a keyword has one possible slot;
+// a word over 8 letters that matches there has its letters 8 to 15 compared too, in scalar code (a few per prompt).
+SCAN_INLINE __m512i keyword_classes(const uint8_t *t, int64_t n, const int64_t *starts, __m512i w0, __m512i len,
+                                    __mmask8 word, const allot_keywords *kw) {
+    const __m512i eight = _mm512_set1_epi64(8);
+    const __m512i keep = _mm512_srlv_epi64(_mm512_set1_epi64(-1),
+                                           _mm512_slli_epi64(_mm512_sub_epi64(eight, _mm512_min_epu64(len, eight)), 3));
+    const __m512i key0 = _mm512_and_si512(w0, keep);
+    const __m512i slot = _mm512_srli_epi64(
+        _mm512_mullo_epi64(_mm512_add_epi64(key0, len), _mm512_set1_epi64((long long)kw->multiplier)), kw->shift);
+    CHECK_GATHER64(kw->key0, slot, word, 8, 8);
+    const __m512i key = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), word, slot, kw->key0, 8);
+    CHECK_GATHER64(kw->info, slot, word, 4, 4);
+    const __m512i info = _mm512_cvtepu32_epi64(
+        _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), word, slot, kw->info, 4));
+    __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(word, key, key0) & _mm512_cmpeq_epi64_mask(_mm512_srli_epi64(info, 8), len);
+    const __mmask8 long_hit = _mm512_mask_cmpgt_epu64_mask(hit, len, eight);
+    if (__builtin_expect(long_hit != 0, 0)) {
+        uint64_t at[8], length[8];
+        _mm512_storeu_si512(at, slot);
+        _mm512_storeu_si512(length, len);
+        for (unsigned m = long_hit; m; m &= m - 1) {
+            const int j = __builtin_ctz(m);
+            // A keyword is at most 16 letters (the table has no longer ones), and so is this word.
+            const uint64_t tail = (load8(t, n, starts[j] + 8) | LOWER) & (~0ull >> (8 * (16 - length[j])));
+            if (tail != kw->key1[at[j]]) hit &= (__mmask8) ~(1u << j);
+        }
+    }
+    return _mm512_maskz_and_epi64(hit, info, _mm512_set1_epi64(0xFF));
+}
+
+// Counts the keyword classes `cls` of the group of `lanes` tokens at k0: "how many"/"how much" only when spaces and
+// non-ASCII bytes alone come between the two words.
+SCAN_INLINE void count_keywords(const uint8_t *t, __m512i cls, int k0, int lanes, const token_lists *tl,
+                                scan_state *st, counts *c) {
+    c->wh += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(1)));
+    c->quantity += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(8)));
+    c->unit += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(16)));
+    const unsigned how = _mm512_test_epi64_mask(cls, _mm512_set1_epi64(2));
+    const unsigned pairs = _mm512_test_epi64_mask(cls, _mm512_set1_epi64(4)) & (how << 1 | st->prev_how);
+    if (__builtin_expect(pairs != 0, 0)) {
+        for (unsigned m = pairs; m; m &= m - 1) {
+            const int k = k0 + __builtin_ctz(m);
+            int clean = 1;
+            for (int64_t i = (k > 0 ? tl->end[k - 1] : st->prev_end) + 1; i < tl->start[k]; i++) {
+                if (t[i] < 0x80 && !is_space(t[i])) clean = 0;
+            }
+            c->how_many += clean;
+        }
+    }
+    st->prev_how = (how >> (lanes - 1)) & 1;
+}
+
+// A word is 1 + (len - 1) / 6 tokens (the division exact in doubles).
+SCAN_INLINE __m512i word_token_count(__m512i len) {
+    const __m512i one = _mm512_set1_epi64(1);
+    return _mm512_add_epi64(_mm512_cvttpd_epu64(_mm512_div_pd(_mm512_cvtepu64_pd(_mm512_sub_epi64(len, one)),
+                                                             _mm512_set1_pd(6.0))), one);
+}
+
+// Pass 2 without n-gram buckets (the default model's): the tokens' lengths and keyword classes, no hashes.
+SCAN_INLINE void count_words(const uint8_t *t, int64_t n, token_lists *tl, int count, scan_state *st, counts *c,
+                             const allot_keywords *kw) {
+    const __m512i one = _mm512_set1_epi64(1), lower = _mm512_set1_epi64((long long)LOWER);
+    __m512i word_tokens = _mm512_setzero_si512(), max_word = _mm512_setzero_si512();
+    for (int k0 = 0; k0 < count; k0 += 8) {
+        const int lanes = count - k0 < 8 ? count - k0 : 8;
+        const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
+        const __m512i s = _mm512_maskz_loadu_epi64(valid, tl->start + k0);
+        const __m512i len = _mm512_sub_epi64(_mm512_maskz_loadu_epi64(valid, tl->end + k0), _mm512_sub_epi64(s, one));
+        const __m512i w0 = _mm512_or_si512(gather8(t, n, s, valid, tl->start + k0, 0, lanes), lower);
+        const __mmask8 word = _mm512_mask_cmplt_epu64_mask(
+            valid, _mm512_sub_epi64(_mm512_and_si512(w0, _mm512_set1_epi64(0xFF)), _mm512_set1_epi64(0x61)),
+            _mm512_set1_epi64(26));
+        word_tokens = _mm512_mask_add_epi64(word_tokens, word, word_tokens, word_token_count(len));
+        max_word = _mm512_mask_max_epu64(max_word, word, max_word, len);
+        count_keywords(t, keyword_classes(t, n, tl->start + k0, w0, len, word, kw), k0, lanes, tl, st, c);
+    }
+    if (count > 0) st->prev_end = tl->end[count - 1];
+    c->tokens += _mm512_reduce_add_epi64(word_tokens);
+    const int64_t longest_word = (int64_t)_mm512_reduce_max_epu64(max_word);
+    if (longest_word > c->max_word) c->max_word = longest_word;
+}
+
 // Pass 2 for the first `count` tokens of the lists, 8 at a time: the bucket of each n-gram is appended to
 // `bucket_list` (returns how many). The hash chains run one order at a time over all groups, each group's chain
 // independent of the others' (order r+1 starts from the order-r hashes already stored): 8 unrolled steps per
 // group cover the first 8 bytes of every token; a batch with a word over 8 letters takes 8 more.
 SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists *tl, int count, scan_state *st,
-                            counts *c, const uint64_t *keys, const uint8_t *classes, uint64_t key_mask,
-                            const bucket_math *bm, uint32_t *bucket_list) {
+                            counts *c, const allot_keywords *kw, const bucket_math *bm, uint32_t *bucket_list) {
     const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1);
     const __m512i lower = _mm512_set1_epi64((long long)LOWER);
     const __m512i eight = _mm512_set1_epi64(8);
     __m512i word_tokens = zero, max_word = zero;
-    int64_t wh = 0, quantity = 0, unit = 0, how_many = 0;
     int listed = 0;
     for (int r = 0; r < order; r++) tl->hash[r][0] = st->last[r];
 
-    // The tokens' first 8 bytes and lengths, and their order-1 hashes over those bytes.
+    // The tokens' first 8 bytes and lengths, and their keyword classes.
     for (int k0 = 0; k0 < count; k0 += 8) {
         const int lanes = count - k0 < 8 ? count - k0 : 8;
         const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
@@ -341,17 +421,15 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         const __m512i len = _mm512_sub_epi64(end, _mm512_sub_epi64(s, one));
 
         // The first 8 bytes of each token.
-        __m512i w0 = gather8(t, n, s, valid, tl->start + k0, 0, lanes);
-        // A word hashes its lowercased letters, a number "#".
+        const __m512i lowered = _mm512_or_si512(gather8(t, n, s, valid, tl->start + k0, 0, lanes), lower);
         const __mmask8 word = _mm512_mask_cmplt_epu64_mask(
-            valid, _mm512_sub_epi64(_mm512_and_si512(_mm512_or_si512(w0, lower), _mm512_set1_epi64(0xFF)),
-                                    _mm512_set1_epi64(0x61)), _mm512_set1_epi64(26));
-        w0 = _mm512_mask_blend_epi64(word, _mm512_set1_epi64(0x23), _mm512_or_si512(w0, lower));
+            valid, _mm512_sub_epi64(_mm512_and_si512(lowered, _mm512_set1_epi64(0xFF)), _mm512_set1_epi64(0x61)),
+            _mm512_set1_epi64(26));
+        count_keywords(t, keyword_classes(t, n, tl->start + k0, lowered, len, word, kw), k0, lanes, tl, st, c);
+        // A word hashes its lowercased letters, a number "#".
+        const __m512i w0 = _mm512_mask_blend_epi64(word, _mm512_set1_epi64(0x23), lowered);
         const __m512i hashed = _mm512_mask_blend_epi64(word, _mm512_maskz_mov_epi64(valid, one), len);
-        // A word is 1 + (len - 1) / 6 tokens (the division exact in doubles).
-        const __m512i sixths = _mm512_cvttpd_epu64(
-            _mm512_div_pd(_mm512_cvtepu64_pd(_mm512_sub_epi64(len, one)), _mm512_set1_pd(6.0)));
-        word_tokens = _mm512_mask_add_epi64(word_tokens, word, word_tokens, _mm512_add_epi64(sixths, one));
+        word_tokens = _mm512_mask_add_epi64(word_tokens, word, word_tokens, word_token_count(len));
         max_word = _mm512_mask_max_epu64(max_word, word, max_word, len);
         _mm512_storeu_si512(tl->w0 + k0, w0);
         tl->live[k0 / 8] = live_matrix(hashed);
@@ -393,7 +471,7 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         }
     }
 
-    // Keywords and buckets.
+    // Buckets.
     const __m512i d = _mm512_set1_epi64((long long)bm->count);
     const __m512i d_mask = _mm512_set1_epi64((long long)(bm->count - 1));
     const int pow2 = bm->count > 0 && (bm->count & (bm->count - 1)) == 0;
@@ -401,52 +479,6 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
     for (int k0 = 0; k0 < count; k0 += 8) {
         const int lanes = count - k0 < 8 ? count - k0 : 8;
         const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
-        const __m512i h1 = _mm512_loadu_si512(tl->hash[0] + 1 + k0);
-
-        // Keyword classes: one gathered probe per word; another word's slot is probed on in scalar code.
-        const __m512i slot = _mm512_and_si512(h1, _mm512_set1_epi64((long long)key_mask));
-        CHECK_GATHER64(keys, slot, valid, 8, 8);
-        const __m512i key = _mm512_mask_i64gather_epi64(zero, valid, slot, keys, 8);
-        const __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(valid, key, h1);
-        const __mmask8 probe = valid & ~hit & _mm512_test_epi64_mask(key, key);
-        // The class as the low byte of 4 gathered ones (KeywordTable pads its classes by 3 bytes for this).
-        CHECK_GATHER64(classes, slot, hit, 1, 4);
-        const __m256i class4 = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), hit, slot, classes, 1);
-        __m512i cls = _mm512_and_si512(_mm512_cvtepu32_epi64(class4), _mm512_set1_epi64(0xFF));
-        if (__builtin_expect(probe != 0, 0)) {
-            uint64_t h[8];
-            unsigned found[8], any = 0;
-            _mm512_storeu_si512(h, h1);
-            for (unsigned m = probe; m; m &= m - 1) {
-                const int j = __builtin_ctz(m);
-                found[j] = keyword_class(h[j], keys, classes, key_mask);
-                any |= found[j];
-            }
-            if (__builtin_expect(any != 0, 0)) {
-                uint64_t x[8];
-                _mm512_storeu_si512(x, cls);
-                for (unsigned m = probe; m; m &= m - 1) x[__builtin_ctz(m)] = found[__builtin_ctz(m)];
-                cls = _mm512_loadu_si512(x);
-            }
-        }
-        wh += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(1)));
-        quantity += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(8)));
-        unit += __builtin_popcount(_mm512_test_epi64_mask(cls, _mm512_set1_epi64(16)));
-        // "how many"/"how much": only spaces and non-ASCII bytes may come between the two words.
-        const unsigned how = _mm512_test_epi64_mask(cls, _mm512_set1_epi64(2));
-        const unsigned pairs = _mm512_test_epi64_mask(cls, _mm512_set1_epi64(4)) & (how << 1 | st->prev_how);
-        if (__builtin_expect(pairs != 0, 0)) {
-            for (unsigned m = pairs; m; m &= m - 1) {
-                const int k = k0 + __builtin_ctz(m);
-                int clean = 1;
-                for (int64_t i = (k > 0 ? tl->end[k - 1] : st->prev_end) + 1; i < tl->start[k]; i++) {
-                    if (t[i] < 0x80 && !is_space(t[i])) clean = 0;
-                }
-                how_many += clean;
-            }
-        }
-        st->prev_how = (how >> (lanes - 1)) & 1;
-
         // Buckets of the n-grams that exist: order r+1 needs r tokens before.
         if (bm->count > 0) {
             for (int r = 0; r < order; r++) {
@@ -478,16 +510,11 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
     c->tokens += _mm512_reduce_add_epi64(word_tokens);
     const int64_t longest_word = (int64_t)_mm512_reduce_max_epu64(max_word);
     if (longest_word > c->max_word) c->max_word = longest_word;
-    c->wh += wh;
-    c->quantity += quantity;
-    c->unit += unit;
-    c->how_many += how_many;
     return listed;
 }
 
-SCAN_INLINE void scan_order(const uint8_t *t, int64_t n, const uint64_t *keys, const uint8_t *classes,
-                                          int key_capacity, int order, float *dense, float *buckets,
-                                          int64_t bucket_count) {
+SCAN_INLINE void scan_order(const uint8_t *t, int64_t n, const allot_keywords *kw, int order, float *dense,
+                            float *buckets, int64_t bucket_count) {
     counts c;
     memset(&c, 0, sizeof c);
     scan_state st;
@@ -501,8 +528,9 @@ SCAN_INLINE void scan_order(const uint8_t *t, int64_t n, const uint64_t *keys, c
     for (int64_t chunk = 0; chunk < n; chunk += CHUNK) {
         const int64_t stop = chunk + CHUNK < n ? chunk + CHUNK : n;
         for (int64_t base = chunk; base < stop; base += 64) classify_block(t, n, base, &st, &c, &tl, &starts, &ends);
-        const int listed = hash_tokens(t, n, order, &tl, ends, &st, &c, keys, classes, (uint64_t)(key_capacity - 1),
-                                       &bm, tl.buckets);
+        int listed = 0;
+        if (order == 0) count_words(t, n, &tl, ends, &st, &c, kw);
+        else listed = hash_tokens(t, n, order, &tl, ends, &st, &c, kw, &bm, tl.buckets);
         for (int i = 0; i < listed; i++) buckets[tl.buckets[i]] += 1;
         // A token still open at the chunk's end (a word, or a number ending in a later block) carries over.
         if (starts > ends) tl.start[0] = tl.start[ends];
@@ -541,14 +569,15 @@ SCAN_INLINE void scan_order(const uint8_t *t, int64_t n, const uint64_t *keys, c
     dense[27] = (float)c.non_ascii;
 }
 
-SCAN_TARGET void allot_text_scan(const uint8_t *text, int64_t n, const uint64_t *keyword_keys,
-                                 const uint8_t *keyword_classes, int keyword_capacity, int ngram_max, float *dense,
-                                 float *buckets, int64_t bucket_count) {
-    // One copy per order, so the passes an order does not need are not run (the Swift scan's specialization).
-    const int order = bucket_count <= 0 ? 1 : ngram_max >= 1 && ngram_max <= 3 ? ngram_max : 4;
+SCAN_TARGET void allot_text_scan(const uint8_t *text, int64_t n, const allot_keywords *keywords, int ngram_max,
+                                 float *dense, float *buckets, int64_t bucket_count) {
+    // One copy per order, so the passes an order does not need are not run (the Swift scan's specialization);
+    // order 0: no buckets, so no hashes.
+    const int order = bucket_count <= 0 ? 0 : ngram_max >= 1 && ngram_max <= 3 ? ngram_max : 4;
     if (bucket_count < 0) bucket_count = 0;
-#define SCAN(o) scan_order(text, n, keyword_keys, keyword_classes, keyword_capacity, o, dense, buckets, bucket_count)
+#define SCAN(o) scan_order(text, n, keywords, o, dense, buckets, bucket_count)
     switch (order) {
+    case 0: SCAN(0); break;
     case 1: SCAN(1); break;
     case 2: SCAN(2); break;
     case 3: SCAN(3); break;
@@ -557,9 +586,9 @@ SCAN_TARGET void allot_text_scan(const uint8_t *text, int64_t n, const uint64_t 
 #undef SCAN
 }
 #else
-void allot_text_scan(const uint8_t *text, int64_t n, const uint64_t *keyword_keys, const uint8_t *keyword_classes,
-                     int keyword_capacity, int ngram_max, float *dense, float *buckets, int64_t bucket_count) {
-    (void)text; (void)n; (void)keyword_keys; (void)keyword_classes; (void)keyword_capacity; (void)ngram_max;
+void allot_text_scan(const uint8_t *text, int64_t n, const allot_keywords *keywords, int ngram_max, float *dense,
+                     float *buckets, int64_t bucket_count) {
+    (void)text; (void)n; (void)keywords; (void)ngram_max;
     (void)dense; (void)buckets; (void)bucket_count;
 }
 #endif

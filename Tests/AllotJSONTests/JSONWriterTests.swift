@@ -1,5 +1,6 @@
 import AllotModel
 import AllotJSON
+import Foundation
 import Testing
 
 struct JSONWriterTests {
@@ -60,6 +61,47 @@ struct JSONWriterTests {
             writer.endArray()
             #expect(writer.text == "[\(value.description),\(value.description)]")
         }
+    }
+
+    /// Short binary fractions (a float model's costs, like 32420.875) are written without `description`, as the
+    /// same text: float values over every magnitude, k / 2^j for j up to 20 (past the 16 fraction bits written
+    /// directly), and 15- and 16-digit expansions either side of the limit.
+    @Test func shortBinaryFractionsMatchDescription() {
+        var rng = SplitMix64(seed: 42)
+        var values: [Double] = [32420.875, -32420.875, 1.5, 1.0000152587890625, 99999999999999.5, 999999999999999.5,
+                                140737488355327.5, 0x1p47 - 0.5, 123456789012.0625, 12345678901.00001525878906]
+        for i in 0..<60_000 {
+            let exponent = Double(Int(rng.next() % 60) - 10)
+            switch i % 3 {
+            case 0: values.append(Double(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))))
+            case 1: values.append(Double(Float(Double(rng.next() >> 11) * 0x1p-53 * pow(2, exponent))))
+            default:
+                let j = Double(rng.next() % 21)
+                values.append(Double(Int64(truncatingIfNeeded: rng.next() >> 12) >> (rng.next() % 40)) / pow(2, j))
+            }
+        }
+        var writer = JSONWriter()
+        var direct = 0
+        for value in values {
+            guard value.isFinite, !(value.magnitude <= 9_007_199_254_740_992 && value == value.rounded()) else { continue }
+            writer.reset()
+            writer.write(reserving: JSONSpan.roomForNumber) { if $0.shortBinaryFraction(value) { direct += 1 } }
+            if !writer.bytes.isEmpty { #expect(writer.text == value.description, "\(value)") }
+            writer.reset()
+            writer.beginArray()
+            writer.number(value)
+            writer.number(value)
+            writer.endArray()
+            #expect(writer.text == "[\(value.description),\(value.description)]")
+        }
+        #expect(direct > 10_000)
+        writer.reset()
+        var taken: [Bool] = []
+        for value in [32420.875, 0.1] {
+            writer.reset()
+            writer.write(reserving: JSONSpan.roomForNumber) { taken.append($0.shortBinaryFraction(value)) }
+        }
+        #expect(taken == [true, false])
     }
 
     @Test func integers() {

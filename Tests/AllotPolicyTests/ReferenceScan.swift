@@ -1,12 +1,12 @@
 @testable import AllotPolicy
 
 /// The first, plain implementation of allot-text v1's scan (as shipped until the specialized one replaced it), kept
-/// as the reference the fast scan must match bit for bit. Its keyword lookup is a plain dictionary, independent of
-/// `KeywordTable`'s open addressing.
+/// as the reference the fast scan must match bit for bit. Its keyword lookup is a plain dictionary of the lowercased
+/// words, independent of `KeywordTable`'s perfect hash.
 enum ReferenceScan {
-    static let keywords: [UInt64: UInt8] = {
-        var d: [UInt64: UInt8] = [:]
-        func add(_ w: String, _ c: WordClass) { d[FNV1a.hash(w.utf8), default: 0] |= c.rawValue }
+    static let keywords: [[UInt8]: UInt8] = {
+        var d: [[UInt8]: UInt8] = [:]
+        func add(_ w: String, _ c: WordClass) { d[Array(w.utf8), default: 0] |= c.rawValue }
         for w in KeywordTable.whWords { add(w, .wh) }
         add("how", .how)
         add("many", .manyMuch)
@@ -126,7 +126,7 @@ enum ReferenceScan {
                 tokens &+= 1 &+ (len &- 1) / 6
                 if len > maxWord { maxWord = len }
                 if b < 0x61 { capitalized &+= 1 }
-                let cls = WordClass(rawValue: ReferenceScan.keywords[h1.value] ?? 0)
+                let cls = WordClass(rawValue: ReferenceScan.keywords[t[start..<i].map { $0 | 0x20 }] ?? 0)
                 if cls.contains(.wh) { wh &+= 1 }
                 if cls.contains(.quantity) { quantity &+= 1 }
                 if cls.contains(.unit) { unit &+= 1 }

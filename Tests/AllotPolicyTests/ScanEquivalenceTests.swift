@@ -18,7 +18,7 @@ import Testing
         return out
     }
 
-    private static let keywords = KeywordTable()
+    private static let keywords = KeywordTable.shared
 
     /// `TextFeatures.scan` (which picks the vector scan when it can run) or the portable scan, called directly.
     private static func scan(_ text: [UInt8], ngramMax: Int, buckets: Int, portable: Bool) -> [Float] {
@@ -112,5 +112,39 @@ import Testing
         let some = texts.indices.filter { $0 % 8 == 0 }.map { texts[$0] }
         try Self.check(some, orders: [2], bucketCounts: [1, 7, 65535])
         try Self.check(Array(some.prefix(100)), orders: [4], bucketCounts: [70000])  // past the vector h % d
+    }
+    /// Keywords are matched as words, exactly: every keyword in any case, alone and at every offset (the last 8 bytes
+    /// of a text read byte by byte), counts its classes; a letter more, a letter less or a letter changed does not,
+    /// whatever its slot in `KeywordTable`'s perfect hash.
+    @Test func keywordsMatchExactly() throws {
+        let index = try #require(TextFeatures.names.firstIndex(of: "wh_words"))
+        var texts: [[UInt8]] = []
+        for (word, classes) in KeywordTable.words {
+            let w = Array(word.utf8)
+            let upper = w.map { $0 & ~0x20 }
+            let mixed = w.enumerated().map { $0.offset % 2 == 0 ? $0.element & ~0x20 : $0.element }
+            for variant in [w, upper, mixed] {
+                let counts = Self.scan(variant, ngramMax: 1, buckets: 0, portable: false)
+                #expect(counts[index] == (classes.contains(.wh) ? 1 : 0), "\(word)")
+                #expect(counts[index + 1] == (classes.contains(.quantity) ? 1 : 0), "\(word)")
+                #expect(counts[index + 2] == (classes.contains(.unit) ? 1 : 0), "\(word)")
+            }
+            var misses = [w + [0x73], Array(w.dropLast()), Array(w.dropFirst()), [0x78] + w]
+            for k in w.indices { var x = w; x[k] = x[k] == 0x7A ? 0x61 : x[k] + 1; misses.append(x) }
+            for miss in misses where ReferenceScan.keywords[miss] == nil {
+                let counts = Self.scan(miss, ngramMax: 1, buckets: 0, portable: false)
+                #expect(counts[index..<(index + 3)].allSatisfy { $0 == 0 }, "\(String(decoding: miss, as: UTF8.self))")
+                texts.append(miss)
+            }
+            for pad in 0..<10 {
+                let lead = [UInt8](repeating: 0x20, count: pad)
+                texts.append(lead + w)
+                texts.append(lead + upper + Array(" x".utf8))
+                texts.append(lead + mixed + [0x2E] + lead)
+            }
+        }
+        let long = Array("kilogramskilogramskilograms".utf8)
+        for len in 1...long.count { texts.append(Array(long.prefix(len))) }
+        try Self.check(texts, orders: [1, 2], bucketCounts: [0, 64])
     }
 }

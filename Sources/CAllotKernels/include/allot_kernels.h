@@ -73,11 +73,22 @@ void allot_bin_codes_narrow(const float *values, int feature_count, const float 
 
 /// Whether this CPU can run `allot_text_scan` (AVX-512 F, BW and DQ on x86_64); 0 elsewhere.
 int allot_text_scan_available(void);
+/// The keyword table (`KeywordTable`'s): a perfect hash of the keywords by their first 8 letters and length. A word
+/// of `len` letters, lowercased, whose first min(len, 8) letters read as the little-endian `key0` (zeros above) and
+/// letters 8 to 15 as `key1` (0 for len <= 8), can only be the keyword in slot
+/// `((key0 + len) * multiplier) >> shift`, and is when `key0[slot]`, `key1[slot]` and `info[slot] >> 8` (its
+/// length) match; `info[slot] & 0xFF` is then its classes. Empty slots have `info` 0, matching no word.
+typedef struct {
+    uint64_t multiplier;
+    int32_t shift;
+    const uint64_t *key0;
+    const uint64_t *key1;
+    const uint32_t *info;
+} allot_keywords;
+
 /// Extractor allot-text v1's scan, bit for bit what `TextFeatures`' Swift scan gives: the 28 dense counts into
 /// `dense` (overwritten) and the hashed word n-grams of orders 1...`ngram_max` (4 when outside 1...3) added to
-/// `buckets` (zeroed by the caller; none when `bucket_count` is 0). The keyword table is `KeywordTable`'s:
-/// `keyword_capacity` (a power of two) keys, and as many classes followed by 3 readable bytes (read by 4-byte
-/// gathers). Requires `allot_text_scan_available()`.
-void allot_text_scan(const uint8_t *text, int64_t n, const uint64_t *keyword_keys, const uint8_t *keyword_classes,
-                     int keyword_capacity, int ngram_max, float *dense, float *buckets, int64_t bucket_count);
+/// `buckets` (zeroed by the caller; none when `bucket_count` is 0). Requires `allot_text_scan_available()`.
+void allot_text_scan(const uint8_t *text, int64_t n, const allot_keywords *keywords, int ngram_max, float *dense,
+                     float *buckets, int64_t bucket_count);
 #endif
