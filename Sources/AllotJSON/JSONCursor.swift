@@ -21,8 +21,13 @@ public struct JSONCursor {
     /// The next byte, not consumed; nil at the end.
     public var peek: UInt8? { reader.index < reader.end ? reader.base[reader.index] : nil }
 
-    /// Skips JSON whitespace (space, tab, LF, CR).
-    public mutating func skipWhitespace() { reader.skipWhitespace() }
+    /// Skips JSON whitespace (space, tab, LF, CR). Inlined with its common case (none) up front: the route fast
+    /// path calls it about 20 times a line, and as a call it took ~35 ns of a route.
+    @inline(__always)
+    public mutating func skipWhitespace() {
+        if reader.index < reader.end && reader.base[reader.index] > 0x20 { return }
+        reader.skipWhitespace()
+    }
 
     /// Consumes `byte` if it comes next.
     @inline(__always)

@@ -53,6 +53,9 @@ struct KeywordTable: Sendable {
     static let shared = KeywordTable()
 
     let multiplier: UInt64
+    /// `key0`, with the classes of a keyword under 8 letters in the (else empty) top byte: the vector scan's one
+    /// load per word.
+    private let entry: [UInt64]
     private let key0: [UInt64]
     private let key1: [UInt64]
     /// `classes | length << 8`; 0 for an empty slot (no word has length 0).
@@ -81,6 +84,7 @@ struct KeywordTable: Sendable {
             }
             if perfect {
                 multiplier = m
+                entry = (0..<Self.slots).map { info[$0] >> 8 < 8 ? k0[$0] | UInt64(info[$0] & 0xFF) << 56 : k0[$0] }
                 key0 = k0
                 key1 = k1
                 self.info = info
@@ -138,12 +142,15 @@ struct KeywordTable: Sendable {
 
     /// The table as `allot_text_scan` reads it.
     func withTable<R>(_ body: (UnsafePointer<allot_keywords>) -> R) -> R {
-        key0.withUnsafeBufferPointer { k0 in
-            key1.withUnsafeBufferPointer { k1 in
-                info.withUnsafeBufferPointer { i in
-                    var table = allot_keywords(multiplier: multiplier, shift: Int32(64 - Self.slotBits),
-                                               key0: k0.baseAddress, key1: k1.baseAddress, info: i.baseAddress)
-                    return body(&table)
+        entry.withUnsafeBufferPointer { e in
+            key0.withUnsafeBufferPointer { k0 in
+                key1.withUnsafeBufferPointer { k1 in
+                    info.withUnsafeBufferPointer { i in
+                        var table = allot_keywords(
+                            multiplier: multiplier, shift: Int32(64 - Self.slotBits), entry: e.baseAddress,
+                            key0: k0.baseAddress, key1: k1.baseAddress, info: i.baseAddress)
+                        return body(&table)
+                    }
                 }
             }
         }

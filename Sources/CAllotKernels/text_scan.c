@@ -181,21 +181,16 @@ SCAN_INLINE void classify_block(const uint8_t *t, int64_t n, int64_t base, scan_
     c->commas += POP(EQ(v, ',') & ~(digit_prev & digit_next));  // a comma between digits is inside a number
 
     // Sentence ends: '.', '!', '?' before a space, '"', ')', NUL or the end, counted when some content (anything
-    // but spaces, continuation bytes and these marks) came since the last one. A few per prompt: walked bit by bit.
+    // but spaces, continuation bytes and these marks) came since the last one. Without a loop: in ~ends + content
+    // (+ the carry of content from earlier blocks), a run of non-ends holding some content carries into the end
+    // above it, and only then; the carry out of bit 63 is content after the block's last end.
     const uint64_t mark = EQ(v, '.') | EQ(v, '!') | question;
     const uint64_t content = letter | digit | lead | (punct & ~mark);
-    uint64_t ends_here = mark & (EQ(vn, 0) | EQ(vn, ' ') | EQ(vn, '\t') | EQ(vn, '\n') | EQ(vn, '\r') | EQ(vn, '"')
-                                 | EQ(vn, ')'));
-    uint64_t after = ~0ull;  // bits after the previous sentence end of this block
-    while (ends_here) {
-        const int p = __builtin_ctzll(ends_here);
-        const uint64_t below = (1ull << p) - 1;
-        c->sentences += st->content | ((content & below & after) != 0);
-        st->content = 0;
-        after = ~1ull << p;
-        ends_here &= ends_here - 1;
-    }
-    st->content |= (content & after) != 0;
+    const uint64_t ends_here = mark & (EQ(vn, 0) | EQ(vn, ' ') | EQ(vn, '\t') | EQ(vn, '\n') | EQ(vn, '\r')
+                                       | EQ(vn, '"') | EQ(vn, ')'));
+    unsigned long long reached;
+    st->content = _addcarry_u64((unsigned char)st->content, ~ends_here, content, &reached);
+    c->sentences += POP(reached & ends_here);
 
     // Numbers, in order: each first digit of a run of digits starts one unless the previous number took it in
     // (after a separator). A number may end in a later block.
@@ -315,8 +310,9 @@ SCAN_INLINE __m512i gather8(const uint8_t *t, int64_t n, __m512i at, __mmask8 wa
 
 // The keyword classes of 8 tokens (lanes `word` are words: their lowercased first 8 bytes `w0`, lengths `len`,
 // starts `starts`), 0 for a token that is no keyword: the words are compared, not their hashes. One gathered probe
-// per word: the table is a perfect hash of (first min(len, 8) letters, len), so a keyword has one possible slot;
-// a word over 8 letters that matches there has its letters 8 to 15 compared too, in scalar code (a few per prompt).
+// per word: the table is a perfect hash of (first min(len, 8) letters, len), so a keyword has one possible slot,
+// whose `entry` holds a keyword under 8 letters with its classes in the top byte. A word of 8 letters or more that
+// matches its slot's first 8 letters (a few per prompt) is checked in scalar code: length, letters 8 to 15.
 SCAN_INLINE __m512i keyword_classes(const uint8_t *t, int64_t n, const int64_t *starts, __m512i w0, __m512i len,
                                     __mmask8 word, const allot_keywords *kw) {
     const __m512i eight = _mm512_set1_epi64(8);
@@ -325,25 +321,32 @@ SCAN_INLINE __m512i keyword_classes(const uint8_t *t, int64_t n, const int64_t *
     const __m512i key0 = _mm512_and_si512(w0, keep);
     const __m512i slot = _mm512_srli_epi64(
         _mm512_mullo_epi64(_mm512_add_epi64(key0, len), _mm512_set1_epi64((long long)kw->multiplier)), kw->shift);
-    CHECK_GATHER64(kw->key0, slot, word, 8, 8);
-    const __m512i key = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), word, slot, kw->key0, 8);
-    CHECK_GATHER64(kw->info, slot, word, 4, 4);
-    const __m512i info = _mm512_cvtepu32_epi64(
-        _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), word, slot, kw->info, 4));
-    __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(word, key, key0) & _mm512_cmpeq_epi64_mask(_mm512_srli_epi64(info, 8), len);
-    const __mmask8 long_hit = _mm512_mask_cmpgt_epu64_mask(hit, len, eight);
+    CHECK_GATHER64(kw->entry, slot, word, 8, 8);
+    const __m512i entry = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), word, slot, kw->entry, 8);
+    const __m512i top = _mm512_srli_epi64(entry, 56);
+    // Under 8 letters: the letters match (so does the length: letters are never 0) and the top byte is classes.
+    const __mmask8 short_word = _mm512_mask_cmplt_epu64_mask(word, len, eight);
+    const __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(
+        short_word & _mm512_cmplt_epu64_mask(top, _mm512_set1_epi64(0x20)),
+        _mm512_and_si512(entry, _mm512_set1_epi64(0x00FFFFFFFFFFFFFFll)), key0);
+    __m512i cls = _mm512_maskz_mov_epi64(hit, top);
+    const __mmask8 long_hit = _mm512_mask_cmpeq_epi64_mask(word & ~short_word, entry, key0);
     if (__builtin_expect(long_hit != 0, 0)) {
-        uint64_t at[8], length[8];
+        uint64_t at[8], length[8], found[8];
         _mm512_storeu_si512(at, slot);
         _mm512_storeu_si512(length, len);
+        _mm512_storeu_si512(found, cls);
         for (unsigned m = long_hit; m; m &= m - 1) {
             const int j = __builtin_ctz(m);
-            // A keyword is at most 16 letters (the table has no longer ones), and so is this word.
-            const uint64_t tail = (load8(t, n, starts[j] + 8) | LOWER) & (~0ull >> (8 * (16 - length[j])));
-            if (tail != kw->key1[at[j]]) hit &= (__mmask8) ~(1u << j);
+            const uint32_t info = kw->info[at[j]];
+            if (info >> 8 != length[j]) continue;  // also when over 16 letters: no keyword is
+            const uint64_t tail = length[j] > 8
+                ? (load8(t, n, starts[j] + 8) | LOWER) & (~0ull >> (8 * (16 - length[j]))) : 0;
+            if (tail == kw->key1[at[j]]) found[j] = info & 0xFF;
         }
+        cls = _mm512_loadu_si512(found);
     }
-    return _mm512_maskz_and_epi64(hit, info, _mm512_set1_epi64(0xFF));
+    return cls;
 }
 
 // Counts the keyword classes `cls` of the group of `lanes` tokens at k0: "how many"/"how much" only when spaces and

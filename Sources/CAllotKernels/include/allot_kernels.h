@@ -77,10 +77,13 @@ int allot_text_scan_available(void);
 /// of `len` letters, lowercased, whose first min(len, 8) letters read as the little-endian `key0` (zeros above) and
 /// letters 8 to 15 as `key1` (0 for len <= 8), can only be the keyword in slot
 /// `((key0 + len) * multiplier) >> shift`, and is when `key0[slot]`, `key1[slot]` and `info[slot] >> 8` (its
-/// length) match; `info[slot] & 0xFF` is then its classes. Empty slots have `info` 0, matching no word.
+/// length) match; `info[slot] & 0xFF` is then its classes. Empty slots have `info` 0, matching no word. `entry` is
+/// `key0` with, for a keyword under 8 letters, its classes in the top byte (0 there otherwise): one load decides
+/// most words.
 typedef struct {
     uint64_t multiplier;
     int32_t shift;
+    const uint64_t *entry;
     const uint64_t *key0;
     const uint64_t *key1;
     const uint32_t *info;
