@@ -7,7 +7,7 @@
 /// unspecified, and the caller should parse the input with `JSONParser` to get the real error. It does not check
 /// for a byte order mark (`JSONParser` rejects one at offset 0), so a caller should expect a specific first byte.
 public struct JSONCursor {
-    var reader: JSONParser.Reader
+    @usableFromInline var reader: JSONParser.Reader
 
     /// A cursor at the first byte of `bytes`; nil when `bytes` is empty.
     public init?(_ bytes: UnsafeRawBufferPointer) {
@@ -23,7 +23,7 @@ public struct JSONCursor {
 
     /// Skips JSON whitespace (space, tab, LF, CR). Inlined with its common case (none) up front: the route fast
     /// path calls it about 20 times a line, and as a call it took ~35 ns of a route.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func skipWhitespace() {
         if reader.index < reader.end && reader.base[reader.index] > 0x20 { return }
         reader.skipWhitespace()

@@ -47,11 +47,12 @@ public struct JSONParser: Sendable {
 
 extension JSONParser {
     /// The parsing state over one input buffer. `index < end` is checked before every read of `base[index]`.
+    @usableFromInline
     struct Reader {
-        let base: UnsafePointer<UInt8>
-        let end: Int
+        @usableFromInline let base: UnsafePointer<UInt8>
+        @usableFromInline let end: Int
         let maxDepth: Int
-        var index = 0
+        @usableFromInline var index = 0
         /// Reused for strings that contain escapes.
         var scratch: [UInt8] = []
 
@@ -195,6 +196,7 @@ extension JSONParser {
         }
 
         @inline(__always)
+        @usableFromInline
         mutating func skipWhitespace() {
             while index < end {
                 switch base[index] {

@@ -34,7 +34,8 @@ extension ModelEvaluator {
     /// A padding lane (the last block of a group) reads 0 and has zero leaves, so it adds nothing.
     ///
     /// For the wide kernel the same trees are also laid out 64 to a block (`wideGroups`, `wideSplits`: per level,
-    /// 64 feature indices then 64 thresholds), sharing `leaves`.
+    /// 64 feature indices then 64 thresholds), with their leaves in `wideLeaves`, each group padded with zero
+    /// trees to a multiple of 32 (the kernel loads the leaves of depths 1...4 whole, 32 trees at a time).
     struct VectorLayout: Sendable {
         let registers: Int
         let wide: Bool
@@ -45,6 +46,7 @@ extension ModelEvaluator {
         /// `allot_wide_group` records (slot, depth, trees, split offset, leaf offset), when `wide`.
         var wideGroups: [UInt32] = []
         var wideSplits: [UInt8] = []
+        var wideLeaves: [Int16] = []
 
         static func fits(featureCount: Int) -> Bool {
             featureCount >= 1 && featureCount <= Int(ALLOT_KERNELS_MAX_FEATURES)
@@ -67,7 +69,7 @@ extension ModelEvaluator {
         mutating func add(_ h: Head, slot: Int, depth: Int, trees: [Int], splitAt: [Int], leafAt: [Int]) {
             let blocks = (trees.count + 15) / 16
             if wide {
-                addWide(h, slot: slot, depth: depth, trees: trees, splitAt: splitAt)
+                addWide(h, slot: slot, depth: depth, trees: trees, splitAt: splitAt, leafAt: leafAt)
             }
             groups += [UInt32(slot), UInt32(depth), UInt32(blocks), UInt32(splits.count), UInt32(leaves.count)]
             let levelBytes = (registers + 1) * 16
@@ -100,13 +102,16 @@ extension ModelEvaluator {
 
         /// The wide kernel's gathers read each int16 leaf as 32 bits: one more leaf keeps the last read inside.
         mutating func finish() {
-            if wide { leaves.append(0) }
+            if wide { wideLeaves.append(0) }
         }
 
-        /// The wide record of the trees `add` is about to lay out; their leaves start at `leaves.count`.
-        private mutating func addWide(_ h: Head, slot: Int, depth: Int, trees: [Int], splitAt: [Int]) {
+        /// The wide record, splits and leaves of the trees `trees` (all of depth `depth`) of head `h`.
+        private mutating func addWide(_ h: Head, slot: Int, depth: Int, trees: [Int], splitAt: [Int], leafAt: [Int]) {
             wideGroups += [UInt32(slot), UInt32(depth), UInt32(trees.count), UInt32(wideSplits.count),
-                           UInt32(leaves.count)]
+                           UInt32(wideLeaves.count)]
+            for t in trees { wideLeaves += h.leaves[leafAt[t]..<(leafAt[t] + (1 << depth))] }
+            let padding = (32 - trees.count % 32) % 32
+            wideLeaves += [Int16](repeating: 0, count: padding << depth)
             for b in 0..<((trees.count + 63) / 64) {
                 for l in 0..<depth {
                     var features = [UInt8](repeating: 0, count: 64)
@@ -128,7 +133,7 @@ extension ModelEvaluator {
             if wide && !portable {
                 wideGroups.withUnsafeBufferPointer { g in
                     wideSplits.withUnsafeBufferPointer { s in
-                        leaves.withUnsafeBufferPointer { lv in
+                        wideLeaves.withUnsafeBufferPointer { lv in
                             guard let gp = g.baseAddress, let sp = s.baseAddress, let lp = lv.baseAddress else { return }
                             let groups = UnsafeRawPointer(gp).assumingMemoryBound(to: allot_wide_group.self)
                             allot_trees_sum_wide(codes, Int32(featureCount), groups, Int32(g.count / 5), sp, lp, sums)

@@ -139,9 +139,43 @@ __attribute__((target("ssse3"))) void allot_trees_sum_vector(const uint8_t *code
 }
 
 // 64 trees per level step: one VPERMI2B fetches each lane's split code from the 128-byte code table, one unsigned
-// compare gives the level's bits as a mask. The leaves are read by gathers of 16: 64 scalar loads per block were
-// measured no faster (2026-11-29; each tree's leaf is on a line of its own, ~68 KB of leaves in the default model).
-__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void
+// compare gives the level's bits as a mask. Then the leaves:
+//  - depth 1 to 4: by VPERMI2W, the 2^depth leaves of 64 >> depth trees (128 bytes) per permute: a block's leaves
+//    are loaded whole (the layout pads each group with zero trees to a multiple of 32, so no load needs a mask),
+//    and each half of 32 trees is summed in pairs into 16 int32 lanes (VPMADDWD: exact). 2.3x faster than gathers
+//    on the default model's 192 trees (a C harness, 2026-11-30: 136 -> 60 ns), and the common depths;
+//  - deeper: gathers of 16 (a tree's leaves fill a permute's table alone): 64 scalar loads per block were
+//    measured no faster (2026-11-29).
+#define WIDE_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+#define WIDE_INLINE WIDE_TARGET __attribute__((always_inline)) static inline
+
+// The leaves of 32 trees of depth `depth` (1...4) at `base`, lane k taking leaf index byte k of `index` (the low or
+// high 32 bytes, `high`) of its tree: word (k mod P) << depth + index_k of the permute for trees k - k mod P.
+WIDE_INLINE __m512i half_leaves(const int16_t *base, __m512i index, int high, const int depth) {
+    const int per = 64 >> depth;  // trees per permute
+    const __m512i lane = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13,
+                                          12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i ix = _mm512_add_epi16(
+        _mm512_slli_epi16(_mm512_and_si512(lane, _mm512_set1_epi16((short)(per - 1))), depth),
+        _mm512_cvtepu8_epi16(high ? _mm512_extracti64x4_epi64(index, 1) : _mm512_castsi512_si256(index)));
+    __m512i r = _mm512_permutex2var_epi16(_mm512_loadu_si512(base), ix, _mm512_loadu_si512(base + 32));
+    for (int q = 1; q < 32 / per; q++) {
+        const int16_t *w = base + ((q * per) << depth);
+        r = _mm512_mask_mov_epi16(r, (__mmask32)(((1ull << per) - 1) << (q * per)),
+                                  _mm512_permutex2var_epi16(_mm512_loadu_si512(w), ix, _mm512_loadu_si512(w + 32)));
+    }
+    return r;
+}
+
+// The leaf sum of a block of `n` trees (1...64) of depth 1...4 at `base`, in 16 int32 lanes.
+WIDE_INLINE __m512i block_leaves(const int16_t *base, __m512i index, uint32_t n, const int depth) {
+    const __m512i ones = _mm512_set1_epi16(1);
+    __m512i acc = _mm512_madd_epi16(half_leaves(base, index, 0, depth), ones);
+    if (n > 32) acc = _mm512_add_epi32(acc, _mm512_madd_epi16(half_leaves(base + (32 << depth), index, 1, depth), ones));
+    return acc;
+}
+
+WIDE_TARGET void
 allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_wide_group *groups, int group_count,
                      const uint8_t *splits, const int16_t *leaves, int32_t *sums) {
     // VPERMI2B reads 7 index bits: a wider model would silently read the wrong codes, so it is refused here too.
@@ -164,10 +198,17 @@ allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_wide_g
                 const __mmask64 gt = _mm512_cmpgt_epu8_mask(v, _mm512_loadu_si512((const void *)(s + 64)));
                 index = _mm512_mask_add_epi8(index, gt, index, _mm512_set1_epi8((char)(1u << l)));  // bit l
             }
-            // Leaves by gathers of 16: lane j's leaf is int16 number (j << depth) + index_j, read as the low half
-            // of a 32-bit load (the layout keeps one spare leaf at the end) and sign-extended.
             const uint32_t n = gr.trees - t0 < 64 ? gr.trees - t0 : 64;
             const int16_t *base = lv + ((size_t)t0 << depth);
+            switch (depth) {
+            case 1: acc = _mm512_add_epi32(acc, block_leaves(base, index, n, 1)); continue;
+            case 2: acc = _mm512_add_epi32(acc, block_leaves(base, index, n, 2)); continue;
+            case 3: acc = _mm512_add_epi32(acc, block_leaves(base, index, n, 3)); continue;
+            case 4: acc = _mm512_add_epi32(acc, block_leaves(base, index, n, 4)); continue;
+            default: break;
+            }
+            // Leaves by gathers of 16: lane j's leaf is int16 number (j << depth) + index_j, read as the low half
+            // of a 32-bit load (the layout keeps one spare leaf at the end) and sign-extended.
             for (uint32_t q = 0; q * 16 < n; q++) {
                 const __m512i ix = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(index, 0));
                 index = _mm512_alignr_epi64(index, index, 2);  // next 16 lanes into the low 128 bits

@@ -47,8 +47,10 @@ int allot_kernels_wide_available(void);
 /// A run of trees of one head slot, all of depth `depth`, for the wide kernel: 64 trees per wide block.
 ///
 /// Each wide block stores, per level (level 0 first), 64 split-feature indices then 64 thresholds (unbiased):
-/// 128 bytes per level. Leaves are shared with the 16-tree layout: tree `t` of the run has its 2^depth int16
-/// leaves at `leaf_offset + (t << depth)`. Lanes past `trees` in the last wide block are padding and not read.
+/// 128 bytes per level. Tree `t` of the run has its 2^depth int16 leaves at `leaf_offset + (t << depth)`, and the
+/// run is followed by zero trees up to a multiple of 32 (read whole by the depths 1...4), the last run by one
+/// more int16 (read by the deeper runs' 32-bit gathers). Split lanes past `trees` in the last wide block are
+/// padding.
 typedef struct {
     uint32_t slot;
     uint32_t depth;
