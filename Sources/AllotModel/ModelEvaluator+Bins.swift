@@ -9,8 +9,9 @@ extension ModelEvaluator {
         var offsets: [UInt32] = [0]
         var coarse: [Float] = []
 
-        init(_ bins: FeatureBins) {
-            for e in bins.edges {
+        /// The layout of the features `only` (all when nil), in that order.
+        init(_ bins: FeatureBins, only: [Int]? = nil) {
+            for e in (only ?? Array(bins.edges.indices)).map({ bins.edges[$0] }) {
                 let start = edges.count
                 edges += e
                 edges += [Float](repeating: .infinity, count: (4 - e.count % 4) % 4)
@@ -27,6 +28,35 @@ extension ModelEvaluator {
     /// counting the edges below `x` four at a time equals the binary search), several times faster.
     public func codes(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>) {
         self.codes(values, into: codes, narrow: false)
+    }
+
+    /// The codes of the features the trees read (`featuresReadByTrees`), the only ones a prediction needs; the
+    /// other bytes of `codes` are not written. (The default model's trees read 20 of its 31 features.)
+    public func codesRead(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>) {
+        codesRead(values, into: codes, narrow: false)
+    }
+
+    /// `narrow`: the path of CPUs without AVX-512, whatever this CPU has (for tests).
+    package func codesRead(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>,
+                           narrow: Bool) {
+        precondition(values.count >= featureCount && codes.count >= featureCount, "values or codes too short")
+        guard let v = values.baseAddress, let c = codes.baseAddress else { return }
+        readBins.edges.withUnsafeBufferPointer { e in
+            readBins.offsets.withUnsafeBufferPointer { o in
+                readBins.coarse.withUnsafeBufferPointer { z in
+                    readFeatures.withUnsafeBufferPointer { w in
+                        guard let which = w.baseAddress else { return }  // no tree reads a feature
+                        let edges = e.baseAddress ?? UnsafePointer(v)
+                        if narrow {
+                            allot_bin_codes_narrow_of(v, Int32(w.count), edges, o.baseAddress!, which, c)
+                        } else {
+                            allot_bin_codes_of(v, Int32(w.count), edges, o.baseAddress!,
+                                               z.baseAddress ?? UnsafePointer(v), which, c)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `narrow`: the path of CPUs without AVX-512, whatever this CPU has (for tests).

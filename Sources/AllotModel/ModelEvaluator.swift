@@ -42,6 +42,9 @@ public struct ModelEvaluator: Sendable {
     /// Trees of depth ≤ 8 when `kernel` is not `.scalar`.
     let vector: VectorLayout
     let bins: BinLayout
+    /// `bins` of the features the trees read, in `readFeatures` order.
+    let readBins: BinLayout
+    let readFeatures: [UInt32]
 
     /// Lays a model out for evaluation; throws if it breaks any rule of the format.
     public init(_ model: AllotModelFile) throws(ModelFileError) {
@@ -143,6 +146,9 @@ public struct ModelEvaluator: Sendable {
         vector.finish()
         self.vector = vector
         self.bins = BinLayout(model.bins)
+        let read = model.featuresReadByTrees
+        self.readFeatures = read.map { UInt32($0) }
+        self.readBins = BinLayout(model.bins, only: read)
     }
 
     /// Writes `u_0 ... u_{A-1}` then `c_0 ... c_{A-1}` into `out` (which holds at least `2·actionCount` floats).

@@ -78,7 +78,7 @@ public struct Policy: Sendable {
     ) {
         precondition(features.count >= featureCount && codes.count >= featureCount, "feature buffers too small")
         precondition(utilities.count >= actionCount && costs.count >= actionCount, "action buffers too small")
-        if readsFeatures { evaluator.codes(features, into: codes) }
+        if readsFeatures { evaluator.codesRead(features, into: codes) }
         scratch.out.withUnsafeMutableBufferPointer { heads in
             evaluator.evaluate(codes: UnsafeBufferPointer(codes), into: heads, scratch: &scratch.evaluator)
             finish(heads: UnsafeBufferPointer(heads), utilities: utilities, costs: costs)

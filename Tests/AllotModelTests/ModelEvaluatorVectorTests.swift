@@ -165,6 +165,9 @@ import Darwin
         })
         var m = Self.model(seed: UInt64(seed), features: counts.count)
         m.bins = bins
+        // Trees that read only the even features: `codesRead` must leave the odd ones alone.
+        m.utility = m.utility.map { var h = $0; h.splitFeatures = h.splitFeatures.map { $0 & ~1 }; return h }
+        m.cost = m.cost.map { $0.map { var h = $0; h.splitFeatures = h.splitFeatures.map { $0 & ~1 }; return h } }
         let ev = try ModelEvaluator(m)
         for _ in 0..<200 {
             let values: [Float] = bins.edges.map { e in
@@ -187,7 +190,17 @@ import Darwin
             }
             #expect(got == expected)
             #expect(narrow == expected, "the path of CPUs without AVX-512")
+            // Only the features the trees read, the others untouched.
+            let read = Set(m.featuresReadByTrees)
+            for wide in [true, false] {
+                var some = [UInt8](repeating: 9, count: values.count)
+                values.withUnsafeBufferPointer { v in
+                    some.withUnsafeMutableBufferPointer { ev.codesRead(v, into: $0, narrow: !wide) }
+                }
+                #expect(some == values.indices.map { read.contains($0) ? expected[$0] : 9 }, "wide \(wide)")
+            }
         }
+        #expect(!m.featuresReadByTrees.isEmpty && m.featuresReadByTrees.allSatisfy { $0 % 2 == 0 })
     }
 
     static func read(_ path: String) -> [UInt8]? {
