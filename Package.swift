@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "CAllotShims"),
         // Vector kernels for tree evaluation, the text scan and JSON strings (intrinsics Swift's SIMD types do not
         // lower to), with scalar fallbacks.
-        .target(name: "CAllotKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CAllotKernels", cSettings: [.unsafeFlags(["-O3", "-falign-functions=64", "-falign-loops=32"])]),
         .target(name: "AllotJSON", dependencies: ["CAllotKernels"]),
         .target(
             name: "AllotModel", dependencies: ["AllotJSON", "CZlib", "CSodium", "CAllotKernels"],

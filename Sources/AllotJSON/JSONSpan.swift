@@ -119,27 +119,15 @@ package struct JSONSpan {
         // fraction / 2^16 = (fraction >> z) / 2^places: `places` decimals, the last one 5.
         let z = fraction.trailingZeroBitCount
         let places = 16 - z
-        var decimals = fraction >> z
-        for _ in 0..<places { decimals &*= 5 }
+        let decimals = (fraction >> z) &* JSONSpan.powersOfFive[places]
         let whole = fixed >> 16
-        var wholeDigits = 1
-        var rest = whole / 10
-        while rest > 0 {
-            wholeDigits += 1
-            rest /= 10
-        }
+        let wholeDigits = JSONSpan.decimalLength(whole)
         guard wholeDigits + places <= 15 else { return false }
         precondition(capacity - count >= 2 + wholeDigits + places, "JSONSpan: reserved room exceeded")
         if value.sign == .minus { put(UInt8(ascii: "-")) }
-        digits(whole)
+        writeDigits(whole, length: wholeDigits)
         put(UInt8(ascii: "."))
-        var position = count + places
-        repeat {
-            position -= 1
-            base[position] = UInt8(truncatingIfNeeded: decimals % 10) &+ UInt8(ascii: "0")
-            decimals /= 10
-        } while position > count
-        count += places
+        writeDigits(decimals, length: places)
         return true
     }
 
@@ -209,23 +197,50 @@ package struct JSONSpan {
         needsComma = true
     }
 
-    /// The decimal digits of `value` (at most 20).
+    /// The decimal digits of `value` (at most 20): the length from the bit length (no loop), then two digits per
+    /// division.
     mutating func digits(_ value: UInt64) {
-        var length = 1
-        var rest = value / 10
-        while rest > 0 {
-            length += 1
-            rest /= 10
-        }
+        let length = JSONSpan.decimalLength(value)
         precondition(length <= capacity - count, "JSONSpan: reserved room exceeded")
-        var magnitude = value
+        writeDigits(value, length: length)
+    }
+
+    /// `value`'s last `length` decimal digits (with leading zeros), at `count`.
+    @inline(__always)
+    mutating func writeDigits(_ value: UInt64, length: Int) {
+        let pairs = JSONSpan.digitPairs.utf8Start
+        var v = value
         var position = count + length
-        repeat {
-            position -= 1
-            base[position] = UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0")
-            magnitude /= 10
-        } while magnitude > 0
+        while position - count >= 2 {
+            let r = Int(truncatingIfNeeded: v % 100)
+            v /= 100
+            position -= 2
+            base[position] = pairs[2 * r]
+            base[position + 1] = pairs[2 * r + 1]
+        }
+        if position > count { base[count] = UInt8(truncatingIfNeeded: v % 10) &+ UInt8(ascii: "0") }
         count += length
+    }
+
+    /// 5^0 ... 5^16.
+    static let powersOfFive: [UInt64] = (0...16).map { (0..<$0).reduce(UInt64(1)) { p, _ in p * 5 } }
+
+    static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+
+    /// 10^0 ... 10^19.
+    static let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(UInt64(1)) { p, _ in p * 10 } }
+
+    /// How many decimal digits `value` has (1 for 0): ⌊log10 2^bits⌋ (bits · 1233 / 4096), plus one when `value`
+    /// reaches the next power of ten.
+    @inline(__always)
+    static func decimalLength(_ value: UInt64) -> Int {
+        let v = value | 1
+        let t = ((64 - v.leadingZeroBitCount) &* 1233) >> 12
+        return t + (v >= powersOfTen[t] ? 1 : 0)
     }
 
     mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {

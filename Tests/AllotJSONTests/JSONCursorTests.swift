@@ -17,10 +17,12 @@ import Testing
     }
 
     /// Every string reads as `JSONParser` parses it; it is copied only when it has escapes; an invalid one is nil
-    /// exactly when the parser rejects it. Lengths around the 16-byte steps, and the special bytes at every offset.
+    /// exactly when the parser rejects it. Lengths around the 16- and 64-byte steps, and the special bytes at every
+    /// offset. A string without escapes is also checked against the rule itself: valid exactly when its bytes are
+    /// UTF-8 without controls or quotes, and then those bytes.
     @Test func stringsReadAsTheParserReadsThem() throws {
         var cases: [[UInt8]] = []
-        for length in [0, 1, 15, 16, 17, 31, 32, 33, 100] {
+        for length in [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129] {
             let body = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
             cases.append([0x22] + body + [0x22])
             for at in 0..<length {
@@ -38,6 +40,11 @@ import Testing
         }
         for json in cases {
             let parsed = try? JSONParser.parse(json)
+            if json.count >= 2, json.last == 0x22, !json.dropFirst().dropLast().contains(0x5C) {
+                let body = Array(json.dropFirst().dropLast())
+                let valid = !body.contains { $0 < 0x20 || $0 == 0x22 } && String(validating: body, as: UTF8.self) != nil
+                #expect(parsed == (valid ? .string(String(decoding: body, as: UTF8.self)) : nil), "\(json)")
+            }
             let read = JSONCursorTests.read(json)
             if case .string(let text)? = parsed {
                 let (string, location) = try #require(read, "\(json)")

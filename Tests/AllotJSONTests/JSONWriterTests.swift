@@ -110,6 +110,19 @@ struct JSONWriterTests {
         for value in [0, 1, -1, 10, 1_234_567_890, Int.max, Int.min] { writer.int(value) }
         writer.endArray()
         #expect(writer.text == "[0,1,-1,10,1234567890,9223372036854775807,-9223372036854775808]")
+        // Every length, either side of each power of ten (the length comes from the bit length).
+        var p: UInt64 = 1
+        for k in 0..<20 {
+            for v in [p - 1, p, p + 1, p + p / 2] {
+                writer.reset()
+                writer.write(reserving: JSONSpan.roomForDecimal) { $0.string(decimal: v) }
+                #expect(writer.text == "\"\(v)\"")
+            }
+            if k < 19 { p *= 10 }
+        }
+        writer.reset()
+        writer.write(reserving: JSONSpan.roomForDecimal) { $0.string(decimal: .max) }
+        #expect(writer.text == "\"\(UInt64.max)\"")
     }
 
     @Test func escapesStrings() throws {
