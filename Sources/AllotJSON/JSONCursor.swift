@@ -1,3 +1,5 @@
+import CAllotKernels
+
 /// A forward-only reader for a caller that expects one known shape of JSON and wants its parts without building
 /// a `JSONValue` (the sidecar's route fast path).
 ///
@@ -50,10 +52,12 @@ public struct JSONCursor {
 
     /// A valid string without escapes (an object key, a fixed name): its bytes, pointing into the input (valid as
     /// long as the input is). Nil when the next value is not a string, is invalid, or has an escape (read those
-    /// with `string(into:)`). A byte loop: such strings are short, and it stops at the first escape.
+    /// with `string(into:)`). Its ASCII run is found in one step (`allot_json_plain_run`): a byte loop mispredicted
+    /// its exit on every key of a route line; non-ASCII bytes are validated one sequence at a time.
     public mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = reader.index
+        reader.index += Int(allot_json_plain_run(reader.base + reader.index, Int64(reader.end - reader.index)))
         while reader.index < reader.end {
             let byte = reader.base[reader.index]
             if byte == UInt8(ascii: "\"") {
