@@ -574,6 +574,8 @@ SCAN_INLINE void scan_order(const uint8_t *t, int64_t n, const allot_keywords *k
 
 // One function per order, each laid out apart: inlined into one, the hot loops of the default order (0) moved
 // with the others' code, and a build where they fell differently ran ~15% slower for the same instructions.
+// Orders 0 to 2 (no buckets, unigrams, bigrams: what models use) have a copy each; 3 and 4 share one with the
+// order as a variable (each copy is ~12 KB of a static allotd that must stay under 8 MB).
 #define SCAN_ORDER(o)                                                                                              \
     SCAN_TARGET __attribute__((noinline)) static void scan_order##o(const uint8_t *t, int64_t n,                  \
                                                                     const allot_keywords *kw, float *dense,       \
@@ -583,22 +585,24 @@ SCAN_INLINE void scan_order(const uint8_t *t, int64_t n, const allot_keywords *k
 SCAN_ORDER(0)
 SCAN_ORDER(1)
 SCAN_ORDER(2)
-SCAN_ORDER(3)
-SCAN_ORDER(4)
 #undef SCAN_ORDER
+SCAN_TARGET __attribute__((noinline)) static void scan_order_n(const uint8_t *t, int64_t n, const allot_keywords *kw,
+                                                               int order, float *dense, float *buckets,
+                                                               int64_t bucket_count) {
+    scan_order(t, n, kw, order, dense, buckets, bucket_count);
+}
 
 SCAN_TARGET void allot_text_scan(const uint8_t *text, int64_t n, const allot_keywords *keywords, int ngram_max,
                                  float *dense, float *buckets, int64_t bucket_count) {
-    // One copy per order, so the passes an order does not need are not run (the Swift scan's specialization);
-    // order 0: no buckets, so no hashes.
+    // The passes an order does not need are not run (the Swift scan's specialization); order 0: no buckets, so no
+    // hashes.
     const int order = bucket_count <= 0 ? 0 : ngram_max >= 1 && ngram_max <= 3 ? ngram_max : 4;
     if (bucket_count < 0) bucket_count = 0;
     switch (order) {
     case 0: scan_order0(text, n, keywords, dense, buckets, bucket_count); break;
     case 1: scan_order1(text, n, keywords, dense, buckets, bucket_count); break;
     case 2: scan_order2(text, n, keywords, dense, buckets, bucket_count); break;
-    case 3: scan_order3(text, n, keywords, dense, buckets, bucket_count); break;
-    default: scan_order4(text, n, keywords, dense, buckets, bucket_count); break;
+    default: scan_order_n(text, n, keywords, order, dense, buckets, bucket_count); break;
     }
 }
 #else
