@@ -99,6 +99,19 @@ import Testing
                 texts.append(lead + Array(tail.utf8) + lead)
             }
         }
+        // Numbers of every length around the 64-byte steps that measure a run of digits, with leading zeros
+        // (not integer digits) before and after separators.
+        for len in [1, 2, 63, 64, 65, 127, 128, 129, 200] {
+            for zeros in [0, 1, 63, 64, 65] where zeros <= len {
+                let digits = [UInt8](repeating: 0x30, count: zeros) + (0..<(len - zeros)).map { UInt8(0x31 + $0 % 9) }
+                for pad in [0, 1, 63] {
+                    let lead = [UInt8](repeating: 0x20, count: pad)
+                    texts.append(lead + digits)
+                    texts.append(lead + digits + Array(",".utf8) + digits + Array(".".utf8) + digits + Array(".5 x".utf8))
+                    texts.append(lead + Array("0,".utf8) + digits + Array(" 0.".utf8) + digits)
+                }
+            }
+        }
         var rng = SplitMix64(seed: 64)
         let alphabet = Array("aaaaZ 1.,-/$\\?!\")é\n#".utf8)
         for len in 0...200 {
