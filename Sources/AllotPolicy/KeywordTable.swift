@@ -77,6 +77,8 @@ struct KeywordTable: Sendable {
             var perfect = true
             for (word, classes) in Self.words {
                 let bytes = Array(word.utf8)
+                // Both scans rely on it: a keyword is 1...16 lowercase ASCII letters.
+                precondition((1...Self.maxLength).contains(bytes.count) && bytes.allSatisfy { $0 &- 0x61 < 26 })
                 let (a, b) = Self.keys(bytes)
                 let slot = Self.slot(a, bytes.count, m)
                 if info[slot] != 0 { perfect = false; break }
