@@ -41,21 +41,9 @@ extension ModelEvaluator {
                            narrow: Bool) {
         precondition(values.count >= featureCount && codes.count >= featureCount, "values or codes too short")
         guard let v = values.baseAddress, let c = codes.baseAddress else { return }
-        readBins.edges.withUnsafeBufferPointer { e in
-            readBins.offsets.withUnsafeBufferPointer { o in
-                readBins.coarse.withUnsafeBufferPointer { z in
-                    readFeatures.withUnsafeBufferPointer { w in
-                        guard let which = w.baseAddress else { return }  // no tree reads a feature
-                        let edges = e.baseAddress ?? UnsafePointer(v)
-                        if narrow {
-                            allot_bin_codes_narrow_of(v, Int32(w.count), edges, o.baseAddress!, which, c)
-                        } else {
-                            allot_bin_codes_of(v, Int32(w.count), edges, o.baseAddress!,
-                                               z.baseAddress ?? UnsafePointer(v), which, c)
-                        }
-                    }
-                }
-            }
+        readFeatures.withUnsafeBufferPointer { w in
+            guard let which = w.baseAddress else { return }  // no tree reads a feature
+            readBins.codes(v, count: w.count, which: which, narrow: narrow, into: c)
         }
     }
 
@@ -64,16 +52,24 @@ extension ModelEvaluator {
                        narrow: Bool) {
         let n = Swift.min(values.count, featureCount, codes.count)
         guard n > 0, let v = values.baseAddress, let c = codes.baseAddress else { return }
-        bins.edges.withUnsafeBufferPointer { e in
-            bins.offsets.withUnsafeBufferPointer { o in
-                bins.coarse.withUnsafeBufferPointer { z in
+        bins.codes(v, count: n, which: nil, narrow: narrow, into: c)
+    }
+}
+
+extension ModelEvaluator.BinLayout {
+    /// `allot_bin_codes` (or its narrow path) over this layout's first `count` features.
+    func codes(_ v: UnsafePointer<Float>, count: Int, which: UnsafePointer<UInt32>?, narrow: Bool,
+               into c: UnsafeMutablePointer<UInt8>) {
+        edges.withUnsafeBufferPointer { e in
+            offsets.withUnsafeBufferPointer { o in
+                coarse.withUnsafeBufferPointer { z in
                     // Every feature has an offset pair, so `e` is only empty when every feature has no edges, and
                     // `z` only when none has more than 16: then neither is read.
-                    let edges = e.baseAddress ?? UnsafePointer(v)
+                    let edges = e.baseAddress ?? v
                     if narrow {
-                        allot_bin_codes_narrow(v, Int32(n), edges, o.baseAddress!, c)
+                        allot_bin_codes_narrow(v, Int32(count), edges, o.baseAddress!, which, c)
                     } else {
-                        allot_bin_codes(v, Int32(n), edges, o.baseAddress!, z.baseAddress ?? UnsafePointer(v), c)
+                        allot_bin_codes(v, Int32(count), edges, o.baseAddress!, z.baseAddress ?? v, which, c)
                     }
                 }
             }

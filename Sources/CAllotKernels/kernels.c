@@ -276,16 +276,8 @@ __attribute__((target("avx512f"))) static void bin_codes_wide(const float *value
 }
 #endif
 
-static void bin_codes_narrow(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                             const uint32_t *which, uint8_t *codes);
-
 void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                     const float *coarse, uint8_t *codes) {
-    allot_bin_codes_of(values, feature_count, edges, offsets, coarse, NULL, codes);
-}
-
-void allot_bin_codes_of(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                        const float *coarse, const uint32_t *which, uint8_t *codes) {
+                     const float *coarse, const uint32_t *which, uint8_t *codes) {
 #if defined(__x86_64__)
     // -1: not yet asked. Relaxed atomics: every thread computes the same answer.
     static int wide = -1;
@@ -302,21 +294,11 @@ void allot_bin_codes_of(const float *values, int feature_count, const float *edg
 #else
     (void)coarse;
 #endif
-    bin_codes_narrow(values, feature_count, edges, offsets, which, codes);
+    allot_bin_codes_narrow(values, feature_count, edges, offsets, which, codes);
 }
 
 void allot_bin_codes_narrow(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                            uint8_t *codes) {
-    bin_codes_narrow(values, feature_count, edges, offsets, NULL, codes);
-}
-
-void allot_bin_codes_narrow_of(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                               const uint32_t *which, uint8_t *codes) {
-    bin_codes_narrow(values, feature_count, edges, offsets, which, codes);
-}
-
-static void bin_codes_narrow(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                             const uint32_t *which, uint8_t *codes) {
+                            const uint32_t *which, uint8_t *codes) {
     for (int f = 0; f < feature_count; f++) {
         const uint32_t at = which ? which[f] : (uint32_t)f;
         const float x = values[at];

@@ -253,7 +253,6 @@ static inline uint64_t mod_scalar(uint64_t h, uint64_t d, uint64_t reciprocal) {
     return r >= d ? r - d : r;
 }
 
-
 // The bucket arithmetic for `bucket_count` buckets (0: no hashing).
 typedef struct {
     uint64_t count, reciprocal;
@@ -378,28 +377,49 @@ SCAN_INLINE __m512i word_token_count(__m512i len) {
                                                              _mm512_set1_pd(6.0))), one);
 }
 
+// One group of 8 tokens of the lists, as both pass-2 variants start it: their starts, lengths and first 8 bytes
+// lowercased, which lanes are words; the words' token counts and lengths go into `tokens` and `longest`, and the
+// group's keywords are counted.
+typedef struct {
+    __m512i start, len, lowered;
+    __mmask8 valid, word;
+    int lanes;
+} token_group;
+
+SCAN_INLINE token_group read_group(const uint8_t *t, int64_t n, const token_lists *tl, int k0, int count,
+                                   scan_state *st, counts *c, const allot_keywords *kw, __m512i *tokens,
+                                   __m512i *longest) {
+    token_group g;
+    g.lanes = count - k0 < 8 ? count - k0 : 8;
+    g.valid = (__mmask8)((1u << g.lanes) - 1);
+    g.start = _mm512_maskz_loadu_epi64(g.valid, tl->start + k0);
+    g.len = _mm512_sub_epi64(_mm512_maskz_loadu_epi64(g.valid, tl->end + k0),
+                             _mm512_sub_epi64(g.start, _mm512_set1_epi64(1)));
+    g.lowered = _mm512_or_si512(gather8(t, n, g.start, g.valid, tl->start + k0, 0, g.lanes),
+                                _mm512_set1_epi64((long long)LOWER));
+    g.word = _mm512_mask_cmplt_epu64_mask(
+        g.valid, _mm512_sub_epi64(_mm512_and_si512(g.lowered, _mm512_set1_epi64(0xFF)), _mm512_set1_epi64(0x61)),
+        _mm512_set1_epi64(26));
+    *tokens = _mm512_mask_add_epi64(*tokens, g.word, *tokens, word_token_count(g.len));
+    *longest = _mm512_mask_max_epu64(*longest, g.word, *longest, g.len);
+    count_keywords(t, keyword_classes(t, n, tl->start + k0, g.lowered, g.len, g.word, kw), k0, g.lanes, tl, st, c);
+    return g;
+}
+
+// The words' tokens and longest length of a chunk (`read_group`'s sums) into the counts.
+SCAN_INLINE void add_words(counts *c, __m512i tokens, __m512i longest) {
+    c->tokens += _mm512_reduce_add_epi64(tokens);
+    const int64_t longest_word = (int64_t)_mm512_reduce_max_epu64(longest);
+    if (longest_word > c->max_word) c->max_word = longest_word;
+}
+
 // Pass 2 without n-gram buckets (the default model's): the tokens' lengths and keyword classes, no hashes.
 SCAN_INLINE void count_words(const uint8_t *t, int64_t n, token_lists *tl, int count, scan_state *st, counts *c,
                              const allot_keywords *kw) {
-    const __m512i one = _mm512_set1_epi64(1), lower = _mm512_set1_epi64((long long)LOWER);
-    __m512i word_tokens = _mm512_setzero_si512(), max_word = _mm512_setzero_si512();
-    for (int k0 = 0; k0 < count; k0 += 8) {
-        const int lanes = count - k0 < 8 ? count - k0 : 8;
-        const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
-        const __m512i s = _mm512_maskz_loadu_epi64(valid, tl->start + k0);
-        const __m512i len = _mm512_sub_epi64(_mm512_maskz_loadu_epi64(valid, tl->end + k0), _mm512_sub_epi64(s, one));
-        const __m512i w0 = _mm512_or_si512(gather8(t, n, s, valid, tl->start + k0, 0, lanes), lower);
-        const __mmask8 word = _mm512_mask_cmplt_epu64_mask(
-            valid, _mm512_sub_epi64(_mm512_and_si512(w0, _mm512_set1_epi64(0xFF)), _mm512_set1_epi64(0x61)),
-            _mm512_set1_epi64(26));
-        word_tokens = _mm512_mask_add_epi64(word_tokens, word, word_tokens, word_token_count(len));
-        max_word = _mm512_mask_max_epu64(max_word, word, max_word, len);
-        count_keywords(t, keyword_classes(t, n, tl->start + k0, w0, len, word, kw), k0, lanes, tl, st, c);
-    }
+    __m512i tokens = _mm512_setzero_si512(), longest = _mm512_setzero_si512();
+    for (int k0 = 0; k0 < count; k0 += 8) read_group(t, n, tl, k0, count, st, c, kw, &tokens, &longest);
     if (count > 0) st->prev_end = tl->end[count - 1];
-    c->tokens += _mm512_reduce_add_epi64(word_tokens);
-    const int64_t longest_word = (int64_t)_mm512_reduce_max_epu64(max_word);
-    if (longest_word > c->max_word) c->max_word = longest_word;
+    add_words(c, tokens, longest);
 }
 
 // Pass 2 for the first `count` tokens of the lists, 8 at a time: the bucket of each n-gram is appended to
@@ -411,29 +431,19 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
     const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1);
     const __m512i lower = _mm512_set1_epi64((long long)LOWER);
     const __m512i eight = _mm512_set1_epi64(8);
-    __m512i word_tokens = zero, max_word = zero;
+    __m512i tokens = zero, longest = zero;
     int listed = 0;
     for (int r = 0; r < order; r++) tl->hash[r][0] = st->last[r];
 
     // The tokens' first 8 bytes and lengths, and their keyword classes.
     for (int k0 = 0; k0 < count; k0 += 8) {
-        const int lanes = count - k0 < 8 ? count - k0 : 8;
-        const __mmask8 valid = (__mmask8)((1u << lanes) - 1);
-        const __m512i s = _mm512_maskz_loadu_epi64(valid, tl->start + k0);
-        const __m512i end = _mm512_maskz_loadu_epi64(valid, tl->end + k0);
-        const __m512i len = _mm512_sub_epi64(end, _mm512_sub_epi64(s, one));
-
-        // The first 8 bytes of each token.
-        const __m512i lowered = _mm512_or_si512(gather8(t, n, s, valid, tl->start + k0, 0, lanes), lower);
-        const __mmask8 word = _mm512_mask_cmplt_epu64_mask(
-            valid, _mm512_sub_epi64(_mm512_and_si512(lowered, _mm512_set1_epi64(0xFF)), _mm512_set1_epi64(0x61)),
-            _mm512_set1_epi64(26));
-        count_keywords(t, keyword_classes(t, n, tl->start + k0, lowered, len, word, kw), k0, lanes, tl, st, c);
+        const token_group g = read_group(t, n, tl, k0, count, st, c, kw, &tokens, &longest);
+        const int lanes = g.lanes;
+        const __m512i s = g.start, len = g.len;
+        const __mmask8 word = g.word;
         // A word hashes its lowercased letters, a number "#".
-        const __m512i w0 = _mm512_mask_blend_epi64(word, _mm512_set1_epi64(0x23), lowered);
-        const __m512i hashed = _mm512_mask_blend_epi64(word, _mm512_maskz_mov_epi64(valid, one), len);
-        word_tokens = _mm512_mask_add_epi64(word_tokens, word, word_tokens, word_token_count(len));
-        max_word = _mm512_mask_max_epu64(max_word, word, max_word, len);
+        const __m512i w0 = _mm512_mask_blend_epi64(word, _mm512_set1_epi64(0x23), g.lowered);
+        const __m512i hashed = _mm512_mask_blend_epi64(word, _mm512_maskz_mov_epi64(g.valid, one), len);
         _mm512_storeu_si512(tl->w0 + k0, w0);
         tl->live[k0 / 8] = live_matrix(hashed);
         // Words over 8 letters (a few per prompt): their next 8 bytes, and those past 16 byte by byte.
@@ -510,9 +520,7 @@ SCAN_INLINE int hash_tokens(const uint8_t *t, int64_t n, int order, token_lists 
         for (int r = 0; r < order; r++) st->last[r] = tl->hash[r][count];
         st->prev_end = tl->end[count - 1];
     }
-    c->tokens += _mm512_reduce_add_epi64(word_tokens);
-    const int64_t longest_word = (int64_t)_mm512_reduce_max_epu64(max_word);
-    if (longest_word > c->max_word) c->max_word = longest_word;
+    add_words(c, tokens, longest);
     return listed;
 }
 

@@ -62,24 +62,17 @@ typedef struct {
 /// `feature_count` (1...128) bin codes. Requires `allot_kernels_wide_available()`.
 void allot_trees_sum_wide(const uint8_t *codes, int feature_count, const allot_wide_group *groups, int group_count,
                           const uint8_t *splits, const int16_t *leaves, int32_t *sums);
-/// Bin codes of `feature_count` values (FeatureBins.codes): 0 for NaN, else `1 + #{i : edge_i < x}`. Feature f's
-/// strictly increasing edges are `edges[offsets[f] ..< offsets[f + 1]]`, padded with +inf to a multiple of 4.
-/// `coarse` holds, for each feature with more than 16 (padded) edges in turn, 16 floats: its edges 15, 31, ...,
-/// 16j + 15 while they exist, then +inf.
+/// Bin codes (FeatureBins.codes): 0 for NaN, else `1 + #{i : edge_i < x}`, of `feature_count` features: feature f is
+/// `values[which[f]]`, its code goes to `codes[which[f]]` (other codes are not written), or feature f itself when
+/// `which` is NULL. Its strictly increasing edges are `edges[offsets[f] ..< offsets[f + 1]]`, padded with +inf to a
+/// multiple of 4. `coarse` holds, for each feature with more than 16 (padded) edges in turn, 16 floats: its edges
+/// 15, 31, ..., 16j + 15 while they exist, then +inf.
 void allot_bin_codes(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                     const float *coarse, uint8_t *codes);
-/// The codes of only the features `which[0] ..< which[feature_count]` (of `values`, into `codes`; other codes are
-/// not written), whose edges, offsets and coarse blocks are laid out as `allot_bin_codes` expects for those
-/// features alone, in that order. `which` NULL: every feature, as `allot_bin_codes`.
-void allot_bin_codes_of(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                        const float *coarse, const uint32_t *which, uint8_t *codes);
+                     const float *coarse, const uint32_t *which, uint8_t *codes);
 /// The same codes without AVX-512 (SSE four at a time, binary search over 64 edges): what `allot_bin_codes` runs
 /// on CPUs without AVX-512F; callable directly so that tests cover it on any CPU.
 void allot_bin_codes_narrow(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                            uint8_t *codes);
-/// `allot_bin_codes_of` without AVX-512.
-void allot_bin_codes_narrow_of(const float *values, int feature_count, const float *edges, const uint32_t *offsets,
-                               const uint32_t *which, uint8_t *codes);
+                            const uint32_t *which, uint8_t *codes);
 
 /// Whether this CPU can run `allot_text_scan` (AVX-512 F, BW and DQ on x86_64); 0 elsewhere.
 int allot_text_scan_available(void);
