@@ -26,7 +26,8 @@ enum TextFeatures {
         _ t: UnsafeBufferPointer<UInt8>, keywords: KeywordTable, ngramMax: Int,
         dense: UnsafeMutableBufferPointer<Float>, buckets: UnsafeMutableBufferPointer<Float>
     ) {
-        // The vector scan classifies 64 bytes at a time and hashes 8 words at a time: no branch per word.
+        // The vector scan classifies 64 bytes at a time and looks up (and hashes) 8 words at a time: no branch
+        // per word.
         if vectorScan {
             precondition(dense.count >= names.count)
             keywords.withTable { table in

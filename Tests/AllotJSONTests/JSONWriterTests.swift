@@ -54,13 +54,18 @@ struct JSONWriterTests {
         for i in 0..<40_000 {
             let value = i % 2 == 0 ? Double(bitPattern: rng.next()) : Double(rng.next() >> 11) * 0x1p-53
             guard value.isFinite, !(value.magnitude <= 9_007_199_254_740_992 && value == value.rounded()) else { continue }
-            writer.reset()
-            writer.beginArray()
-            writer.number(value)
-            writer.number(value)
-            writer.endArray()
-            #expect(writer.text == "[\(value.description),\(value.description)]")
+            Self.expectTwiceAsDescription(value, &writer)
         }
+    }
+
+    /// Two numbers in an array read as `[description,description]` (the comma between them included).
+    static func expectTwiceAsDescription(_ value: Double, _ writer: inout JSONWriter) {
+        writer.reset()
+        writer.beginArray()
+        writer.number(value)
+        writer.number(value)
+        writer.endArray()
+        #expect(writer.text == "[\(value.description),\(value.description)]")
     }
 
     /// Short binary fractions (a float model's costs, like 32420.875) are written without `description`, as the
@@ -87,12 +92,7 @@ struct JSONWriterTests {
             writer.reset()
             writer.write(reserving: JSONSpan.roomForNumber) { if $0.shortBinaryFraction(value) { direct += 1 } }
             if !writer.bytes.isEmpty { #expect(writer.text == value.description, "\(value)") }
-            writer.reset()
-            writer.beginArray()
-            writer.number(value)
-            writer.number(value)
-            writer.endArray()
-            #expect(writer.text == "[\(value.description),\(value.description)]")
+            Self.expectTwiceAsDescription(value, &writer)
         }
         #expect(direct > 10_000)
         writer.reset()
