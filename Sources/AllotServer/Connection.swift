@@ -34,6 +34,9 @@ struct Connection {
         // Requests are taken off the socket in batches (`TakeBatch`), where the kernel can peek at an offset.
         var batch = config.takeBatch > 0 && Sys.enablePeekOffset(fd)
             ? TakeBatch(batchBytes: config.takeBatch, gapSeconds: config.takeGap) : nil
+        // Opened at the first batch a connection takes: a short-lived connection never needs it.
+        var ring: Sys.TakeRing?
+        var ringTried = !config.takeRing
         var lastReadAt = -Double.infinity
         // A peer that trickles a line without ever finishing it is closed after the idle timeout too.
         var partialSince: Double?
@@ -64,11 +67,15 @@ struct Connection {
                     handler.handleTooLarge(into: &writer)
                 }
             }
-            if !writer.bytes.isEmpty {
-                let ok = writer.bytes.withUnsafeBytes { Sys.writeAll(fd, $0) }
+            let take = batch?.answered() ?? 0
+            if take > 0 && !ringTried {
+                ringTried = true
+                ring = Sys.TakeRing()
+            }
+            if !writer.bytes.isEmpty || take > 0 {
+                let ok = writer.bytes.withUnsafeBytes { Sys.sendThenDiscard(fd, $0, take, scratch: buffer, ring: &ring) }
                 if !ok { break }
             }
-            if let take = batch?.answered(), take > 0, !Sys.discard(fd, take, scratch: buffer) { break }
             // A reply reserves 6 bytes per byte of an echoed string (the worst case of escaping): a huge `id` leaves
             // a large buffer behind, which an idle connection should not keep.
             if writer.bytes.capacity > Connection.keptReplyCapacity { writer = JSONWriter() }

@@ -63,7 +63,9 @@ public final class Server: Sendable {
     private func serve() -> Int32 {
         let info = engine.modelSummary()
         log(.info, "listening", ["socket": listener.description, "model": info.id, "version": String(info.version),
-                                 "budget": engine.budgetDescription()])
+                                 "budget": engine.budgetDescription(),
+                                 "take_uring": !config.takeRing || config.takeBatch == 0
+                                     ? "off" : Sys.TakeRing.available ? "on" : "unavailable"])
         do throws(ServerError) {
             try Sys.spawn { [self] in acceptLoop() }
         } catch {

@@ -29,6 +29,9 @@ public struct ServerConfig: Sendable {
     public var takeHold = 0.001
     /// Seconds after the read before it from which a read is taken off the socket at once (`TakeBatch`); 0: never.
     public var takeGap = 0.00003
+    /// Whether the reply that ends a batch and the batch's take go in one io_uring system call, where the kernel
+    /// allows io_uring (`Sys.sendThenDiscard`).
+    public var takeRing = true
     public var reportTTL = 120.0
     public var persistInterval = 5.0
     public var metricsPath: String?
@@ -68,6 +71,8 @@ public struct ServerConfig: Sendable {
           --take-hold S         take held requests anyway after S seconds without a new one (default 0.001)
           --take-gap S          take a read at once when it came S seconds or more after the one before
                                 (default 0.00003; 0 never)
+          --take-uring 0|1      send the reply that ends a batch and take the batch in one io_uring call
+                                (default 1; plain calls where the kernel refuses io_uring)
           --report-ttl S        charge unreported routes at their estimate after S seconds (default 120)
           --persist-interval S  seconds between state saves (default 5; a save rewrites and fsyncs the file)
           --metrics-file PATH   write Prometheus text metrics here atomically (node_exporter textfile)
@@ -168,6 +173,12 @@ extension ServerConfig {
             case "--take-gap":
                 c.takeGap = try number(min: 0, positive: false)
                 guard c.takeGap <= 60 else { throw ServerError(.config, "--take-gap is at most 60 seconds") }
+            case "--take-uring":
+                switch try value() {
+                case "0": c.takeRing = false
+                case "1": c.takeRing = true
+                default: throw ServerError(.config, "--take-uring needs 0 or 1")
+                }
             case "--report-ttl": c.reportTTL = try number()
             case "--persist-interval": c.persistInterval = try number()
             case "--metrics-file": c.metricsPath = try value()

@@ -191,6 +191,49 @@ package enum Sys {
         return true
     }
 
+    /// A connection's io_uring for `sendThenDiscard` (`allot_ring`, two entries and two small mappings).
+    package final class TakeRing {
+        fileprivate let ring: OpaquePointer
+
+        /// nil where the kernel has no io_uring or refuses it (`io_uring_disabled`, a seccomp filter).
+        package init?() {
+            guard TakeRing.available, let r = allot_ring_open() else { return nil }
+            ring = r
+        }
+
+        deinit { allot_ring_close(ring) }
+
+        /// Probed once, so that a kernel refusing io_uring costs one failed setup, not one per connection.
+        package static let available: Bool = {
+            guard let r = allot_ring_open() else { return false }
+            allot_ring_close(r)
+            return true
+        }()
+    }
+
+    /// Sends `reply`, then takes `take` bytes a peek has already returned off the socket (through `scratch`).
+    /// With a ring, both go in one system call: the client woken by the reply runs only after it, so the take
+    /// cannot wake it a second time (docs/performance.md, "Taking requests in batches"). What the ring leaves
+    /// undone (a full send buffer: it never waits) is finished with plain calls; a ring that fails is dropped
+    /// (`ring` set to nil) and the calls are made plainly from then on. False when the peer went away.
+    package static func sendThenDiscard(
+        _ fd: Int32, _ reply: UnsafeRawBufferPointer, _ take: Int, scratch: UnsafeMutableRawBufferPointer,
+        ring: inout TakeRing?
+    ) -> Bool {
+        var sent = 0
+        var taken = 0
+        if let r = ring, take > 0, reply.count > 0 {
+            if allot_ring_send_take(
+                r.ring, fd, reply.baseAddress, reply.count, scratch.baseAddress, min(take, scratch.count), &sent,
+                &taken) != 0
+            {
+                ring = nil
+            }
+        }
+        return writeAll(fd, UnsafeRawBufferPointer(rebasing: reply[sent...]))
+            && discard(fd, take - taken, scratch: scratch)
+    }
+
     /// Writes all bytes; false when the peer went away or stalled past the send timeout.
     package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0

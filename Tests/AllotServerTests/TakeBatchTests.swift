@@ -73,10 +73,86 @@ struct TakeBatchTests {
         #expect(c.takeGap == 0)
         guard case .run(let d) = try ServerConfig.parse([]) else { Issue.record("not a run"); return }
         #expect(d.takeBatch == 1024)
+        #expect(d.takeRing)
+        guard case .run(let e) = try ServerConfig.parse(["--take-uring", "0"]) else { Issue.record("not a run"); return }
+        #expect(!e.takeRing)
         for bad in [["--take-batch", "1.5"], ["--take-batch", "70000"], ["--take-batch", "-1"], ["--take-hold", "0"],
-                    ["--take-hold", "61"], ["--take-gap", "-1"]] {
+                    ["--take-hold", "61"], ["--take-gap", "-1"], ["--take-uring", "2"], ["--take-uring", "yes"]] {
             #expect(throws: ServerError.self, "\(bad)") { try ServerConfig.parse(bad) }
         }
+    }
+
+    // MARK: The reply and the take in one call
+
+    /// A connected pair: the server's end reads at an advancing peek offset, as a connection does.
+    static func pair() throws -> (server: Int32, client: Int32) {
+        var fds: [Int32] = [0, 0]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        try #require(Sys.enablePeekOffset(fds[0]))
+        return (fds[0], fds[1])
+    }
+
+    static func write(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        #expect(bytes.withUnsafeBytes { Sys.writeAll(fd, $0) })
+    }
+
+    static func peek(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> String {
+        let n = Sys.peek(fd, into: buffer)
+        return n > 0 ? String(decoding: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), as: UTF8.self) : ""
+    }
+
+    /// Unread bytes of the client's sends (truesize), on a client fd.
+    static func unread(_ fd: Int32) -> Int {
+        var n: Int32 = 0
+        #expect(ioctl(fd, UInt(TIOCOUTQ), &n) == 0)
+        return Int(n)
+    }
+
+    /// With a ring (where the kernel allows io_uring) and without: the reply arrives whole, exactly `take` bytes
+    /// leave the socket, and the next peek starts after what was peeked before.
+    @Test(arguments: [true, false])
+    func aReplyAndATakeInOneCallSendAllAndTakeExactlyWhatWasAnswered(useRing: Bool) throws {
+        let (server, client) = try Self.pair()
+        defer {
+            close(server)
+            close(client)
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        var ring: Sys.TakeRing? = useRing ? Sys.TakeRing() : nil
+        if useRing { #expect((ring != nil) == Sys.TakeRing.available) }
+
+        Self.write(client, "one\n")
+        #expect(Self.peek(server, buffer) == "one\n")
+        Self.write(client, "two\n")
+        #expect(Self.peek(server, buffer) == "two\n")  // after the first, still on the socket
+        #expect(Self.unread(client) > 0)
+        // Answer both, take only the first: the second stays, and is not returned again.
+        let reply = Array(String(repeating: "r", count: 5000).utf8) + [0x0A]
+        #expect(reply.withUnsafeBytes { Sys.sendThenDiscard(server, $0, 4, scratch: buffer, ring: &ring) })
+        if useRing { #expect((ring != nil) == Sys.TakeRing.available, "the ring is kept") }
+        var got: [UInt8] = []
+        while got.count < reply.count {
+            var chunk = [UInt8](repeating: 0, count: 8192)
+            let n = recv(client, &chunk, chunk.count, 0)
+            try #require(n > 0)
+            got += chunk[0..<n]
+        }
+        #expect(got == reply)
+        #expect(Self.unread(client) > 0, "the second request is still held")
+        Self.write(client, "three\n")
+        #expect(Self.peek(server, buffer) == "three\n")
+        // Answer the rest and take both held requests (4 + 6 bytes).
+        #expect(Array("ok\n".utf8).withUnsafeBytes { Sys.sendThenDiscard(server, $0, 10, scratch: buffer, ring: &ring) })
+        var ok = [UInt8](repeating: 0, count: 16)
+        #expect(recv(client, &ok, ok.count, 0) == 3)
+        #expect(Self.unread(client) == 0, "everything answered is taken")
+        Self.write(client, "four\n")
+        #expect(Self.peek(server, buffer) == "four\n")
+        // A reply to a peer that went away fails, with or without the ring.
+        close(client)
+        #expect(!Array("x\n".utf8).withUnsafeBytes { Sys.sendThenDiscard(server, $0, 5, scratch: buffer, ring: &ring) })
     }
 
     // MARK: On the real binary
@@ -108,8 +184,11 @@ struct TakeBatchTests {
         #"{"op":"route","id":\#(i),"text":"A robe takes 2 bolts of blue fiber and half that much white fiber. How many bolts in total does it take? \#(i)","signals":{"probe_agree":0.5}}"#
     }
 
-    @Test func answeredRequestsAreHeldUntilABatchFillsThenTaken() throws {
-        let d = try Self.start(["--take-gap", "0", "--take-hold", "30"])
+    /// Batches end in one io_uring call by default, in plain calls with `--take-uring 0`: the same replies, and
+    /// the same bytes held and taken.
+    @Test(arguments: [[], ["--take-uring", "0"]])
+    func answeredRequestsAreHeldUntilABatchFillsThenTaken(flags: [String]) throws {
+        let d = try Self.start(["--take-gap", "0", "--take-hold", "30"] + flags)
         defer { d.stop() }
         let c = try Client(path: d.socket)
         for i in 0..<3 { #expect(try c.call(Self.route(i))["ok"] as? Bool == true) }
