@@ -55,6 +55,7 @@ static int write_all(int fd, const char *p, size_t n) {
 static long work_ns = 0;
 static int use_uring = 0;
 static int use_batch = 0;
+static int batch_ring = 0;  // batch, its takes in one enter with the reply that ends the batch
 enum { BATCH_BYTES = 1024 };
 static const long long BATCH_GAP_NS = 30000;
 
@@ -159,8 +160,8 @@ static void *serve(void *arg) {
     size_t cap = MAX_LINE + READ_SIZE, len = 0;
     char *buf = malloc(cap), *scratch = malloc(READ_SIZE);
     ring r;
-    if (!buf || !scratch || (use_uring && ring_open(&r) < 0)) {
-        if (use_uring) perror("echo_server: io_uring");
+    if (!buf || !scratch || ((use_uring || batch_ring) && ring_open(&r) < 0)) {
+        if (use_uring || batch_ring) perror("echo_server: io_uring");
         free(buf);
         free(scratch);
         close(fd);
@@ -214,6 +215,9 @@ static void *serve(void *arg) {
             // The peeked bytes past the last newline stay on the socket: the next peek returns them again.
             if (send_then_take(&r, fd, buf, done, scratch, done - (len - (size_t)n)) < 0) break;
             len = done;
+        } else if (batch_ring && held >= BATCH_BYTES) {
+            if (send_then_take(&r, fd, buf, done, scratch, (size_t)held) < 0) break;
+            held = 0;
         } else if (write_all(fd, buf, done) < 0) {
             break;
         }
@@ -224,7 +228,7 @@ static void *serve(void *arg) {
         memmove(buf, buf + done, len - done);
         len -= done;
     }
-    if (use_uring) ring_close(&r);
+    if (use_uring || batch_ring) ring_close(&r);
     free(buf);
     free(scratch);
     close(fd);
@@ -234,14 +238,15 @@ static void *serve(void *arg) {
 int main(int argc, char **argv) {
     if (argc < 2 || argc > 4
         || (argc == 4 && strcmp(argv[3], "plain") != 0 && strcmp(argv[3], "batch") != 0
-            && strcmp(argv[3], "uring") != 0)) {
-        fprintf(stderr, "usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring]]\n");
+            && strcmp(argv[3], "uring") != 0 && strcmp(argv[3], "batch-uring") != 0)) {
+        fprintf(stderr, "usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring|batch-uring]]\n");
         return 64;
     }
     if (argc >= 3) work_ns = atol(argv[2]);
     use_uring = argc == 4 && strcmp(argv[3], "uring") == 0;
-    use_batch = argc == 4 && strcmp(argv[3], "batch") == 0;
-    if (use_uring) {
+    batch_ring = argc == 4 && strcmp(argv[3], "batch-uring") == 0;
+    use_batch = batch_ring || (argc == 4 && strcmp(argv[3], "batch") == 0);
+    if (use_uring || batch_ring) {
         ring probe;
         if (ring_open(&probe) < 0) {
             perror("echo_server: io_uring unavailable");

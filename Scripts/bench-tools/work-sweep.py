@@ -37,6 +37,9 @@ def main():
     ap.add_argument("--batch", action="store_true",
                     help="also the floor that takes requests off the socket in batches as allotd does (echo_server's "
                          "batch mode), plain and with each work")
+    ap.add_argument("--batch-uring", action="store_true",
+                    help="also the floor in batches whose last reply and take go in one io_uring_enter (echo_server's "
+                         "batch-uring mode), plain and with each work")
     ap.add_argument("--wait", choices=["recv", "poll"], default="recv",
                     help="how the load client waits for a reply: blocked in recv (default) or in poll(POLLIN)")
     ap.add_argument("--busy", type=int, default=0, help="processes spinning on the CPU meanwhile (default 0)")
@@ -57,7 +60,7 @@ def main():
         label = lambda w: f"{w / 1000:.2f} µs"
         for w in works:
             socks[f"echo + {label(w)}"] = servers.start_echo(w)[0]
-        for mode in ["batch"] * a.batch + ["uring"] * a.uring:
+        for mode in ["batch"] * a.batch + ["uring"] * a.uring + ["batch-uring"] * a.batch_uring:
             for w in [0] + works:
                 socks[f"{mode} + {label(w)}"] = servers.start_echo(w, mode)[0]
         socks["allotd"] = servers.start_allotd()[0]
