@@ -2,7 +2,7 @@
 // same way as allotd (a thread per connection, blocking recv/send, the replies of a read in one send).
 // Each complete line is sent back unchanged; a partial line waits for the rest.
 //
-// usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring]]      (runs until killed)
+// usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring|batch-uring]]      (runs until killed)
 //
 // WORK_NS: spin that many ns per line before answering: a server that does the work of a route's decision and
 // nothing else differently (what the floor itself would give with that much work). The spin reads
@@ -14,6 +14,9 @@
 // the requests off the socket 1024 bytes at a time, after answering them; a read that comes 30 us or more after
 // the one before is taken at once, with what is held (and the reads after it are plain, until one comes sooner).
 // No hold timeout: the load client never writes ahead of its replies.
+//
+// batch-uring (how allotd answers since 2026-11-30): batch, with the reply that ends a batch and the batch's take in
+// one io_uring_enter (send_then_take below), so the take cannot wake a client the reply already woke.
 //
 // uring (an experiment of docs/performance.md, not how allotd answers): read the request with MSG_PEEK, and only
 // after the work send the reply and take the request off the socket in one io_uring_enter. Taking a request off
