@@ -73,7 +73,9 @@ struct Connection {
                 ring = Sys.TakeRing()
             }
             if !writer.bytes.isEmpty || take > 0 {
-                let ok = writer.bytes.withUnsafeBytes { Sys.sendThenDiscard(fd, $0, take, scratch: buffer, ring: &ring) }
+                let ok = writer.bytes.withUnsafeBytes {
+                    Sys.sendThenDiscard(fd, $0, take, scratch: buffer, ring: &ring)
+                }
                 if !ok { break }
             }
             // A reply reserves 6 bytes per byte of an echoed string (the worst case of escaping): a huge `id` leaves

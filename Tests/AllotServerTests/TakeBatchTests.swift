@@ -74,7 +74,10 @@ struct TakeBatchTests {
         guard case .run(let d) = try ServerConfig.parse([]) else { Issue.record("not a run"); return }
         #expect(d.takeBatch == 1024)
         #expect(d.takeRing)
-        guard case .run(let e) = try ServerConfig.parse(["--take-uring", "0"]) else { Issue.record("not a run"); return }
+        guard case .run(let e) = try ServerConfig.parse(["--take-uring", "0"]) else {
+            Issue.record("not a run")
+            return
+        }
         #expect(!e.takeRing)
         for bad in [["--take-batch", "1.5"], ["--take-batch", "70000"], ["--take-batch", "-1"], ["--take-hold", "0"],
                     ["--take-hold", "61"], ["--take-gap", "-1"], ["--take-uring", "2"], ["--take-uring", "yes"]] {
@@ -144,9 +147,10 @@ struct TakeBatchTests {
         Self.write(client, "three\n")
         #expect(Self.peek(server, buffer) == "three\n")
         // Answer the rest and take both held requests (4 + 6 bytes).
-        #expect(Array("ok\n".utf8).withUnsafeBytes { Sys.sendThenDiscard(server, $0, 10, scratch: buffer, ring: &ring) })
-        var ok = [UInt8](repeating: 0, count: 16)
-        #expect(recv(client, &ok, ok.count, 0) == 3)
+        let ok = Array("ok\n".utf8)
+        #expect(ok.withUnsafeBytes { Sys.sendThenDiscard(server, $0, 10, scratch: buffer, ring: &ring) })
+        var answer = [UInt8](repeating: 0, count: 16)
+        #expect(recv(client, &answer, answer.count, 0) == 3)
         #expect(Self.unread(client) == 0, "everything answered is taken")
         Self.write(client, "four\n")
         #expect(Self.peek(server, buffer) == "four\n")
