@@ -3,6 +3,8 @@
 // Each complete line is sent back unchanged; a partial line waits for the rest.
 //
 // usage: echo_server SOCKET_PATH [WORK_NS [plain|batch|uring|batch-uring]]      (runs until killed)
+// build:  cc -O2 -pthread -I Sources/CAllotShims/include Scripts/bench-tools/echo_server.c Sources/CAllotShims/shims.c
+//         (the io_uring modes use allotd's own ring, allot_ring_send_take)
 //
 // WORK_NS: spin that many ns per line before answering: a server that does the work of a route's decision and
 // nothing else differently (what the floor itself would give with that much work). The spin reads
@@ -35,10 +37,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/io_uring.h>
-#include <stdint.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
+#include "allot_shims.h"
 
 enum { READ_SIZE = 16 * 1024, MAX_LINE = 64 * 1024 };
 
@@ -62,65 +61,6 @@ static int batch_ring = 0;  // batch, its takes in one enter with the reply that
 enum { BATCH_BYTES = 1024 };
 static const long long BATCH_GAP_NS = 30000;
 
-// The least of io_uring this needs, by raw syscalls (no liburing): a ring of 4 entries per connection.
-typedef struct {
-    int fd;
-    unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-    struct io_uring_sqe *sqes;
-    struct io_uring_cqe *cqes;
-    void *q;
-    size_t q_size, sqes_size;
-} ring;
-
-static int ring_open(ring *r) {
-    struct io_uring_params p;
-    memset(&p, 0, sizeof p);
-    r->fd = (int)syscall(__NR_io_uring_setup, 4, &p);
-    if (r->fd < 0) return -1;
-    size_t size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-    size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-    if (cq_size > size) size = cq_size;  // one mapping for both rings (IORING_FEAT_SINGLE_MMAP, Linux 5.4)
-    char *q = mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
-    r->sqes_size = p.sq_entries * sizeof(struct io_uring_sqe);
-    r->sqes = mmap(0, r->sqes_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
-    r->q = q;
-    r->q_size = size;
-    if (q == MAP_FAILED || r->sqes == MAP_FAILED || !(p.features & IORING_FEAT_SINGLE_MMAP)) {
-        if (q != MAP_FAILED) munmap(q, size);
-        if (r->sqes != MAP_FAILED) munmap(r->sqes, r->sqes_size);
-        close(r->fd);
-        return -1;
-    }
-    r->sq_tail = (unsigned *)(q + p.sq_off.tail);
-    r->sq_mask = (unsigned *)(q + p.sq_off.ring_mask);
-    r->sq_array = (unsigned *)(q + p.sq_off.array);
-    r->cq_head = (unsigned *)(q + p.cq_off.head);
-    r->cq_tail = (unsigned *)(q + p.cq_off.tail);
-    r->cq_mask = (unsigned *)(q + p.cq_off.ring_mask);
-    r->cqes = (struct io_uring_cqe *)(q + p.cq_off.cqes);
-    return 0;
-}
-
-static void ring_close(ring *r) {
-    munmap(r->q, r->q_size);
-    munmap(r->sqes, r->sqes_size);
-    close(r->fd);
-}
-
-static void ring_push(ring *r, int op, int fd, const void *buf, size_t len, uint64_t tag) {
-    unsigned tail = *r->sq_tail, i = tail & *r->sq_mask;
-    struct io_uring_sqe *e = &r->sqes[i];
-    memset(e, 0, sizeof *e);
-    e->opcode = (uint8_t)op;
-    e->fd = fd;
-    e->addr = (uint64_t)(uintptr_t)buf;
-    e->len = (unsigned)len;
-    e->msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT;  // never parked in the kernel: a short result is finished below
-    e->user_data = tag;
-    r->sq_array[i] = i;
-    __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-}
-
 // Takes n bytes a peek has returned off the socket, through scratch. Returns -1 when the peer went away.
 static int take(int fd, char *scratch, long n) {
     while (n > 0) {
@@ -132,23 +72,16 @@ static int take(int fd, char *scratch, long n) {
     return 0;
 }
 
-// Sends reply[0..n) and takes `take_bytes` bytes off the socket (into scratch), in that order, in one enter; what
-// either left undone is finished with plain calls. Returns -1 when the peer went away.
-static int send_then_take(ring *r, int fd, const char *reply, size_t n, char *scratch, size_t take_bytes) {
-    ring_push(r, IORING_OP_SEND, fd, reply, n, 1);
-    ring_push(r, IORING_OP_RECV, fd, scratch, take_bytes, 2);
-    if (syscall(__NR_io_uring_enter, r->fd, 2, 2, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -1;
-    long sent = 0, taken = 0;
-    unsigned head = *r->cq_head;
-    for (; head != __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE); head++) {
-        const struct io_uring_cqe *c = &r->cqes[head & *r->cq_mask];
-        if (c->res < 0 && c->res != -EAGAIN) return -1;
-        if (c->user_data == 1) sent = c->res > 0 ? c->res : 0;
-        else taken = c->res > 0 ? c->res : 0;
-    }
-    __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
-    if (write_all(fd, reply + sent, n - (size_t)sent) < 0) return -1;
-    return take(fd, scratch, (long)(take_bytes - (size_t)taken));
+// Sends reply[0..n) and takes `take_bytes` bytes off the socket (into scratch), in that order, in one enter of
+// allotd's own ring (Sources/CAllotShims, allot_ring_send_take); what either left undone is finished with plain
+// calls. Returns -1 when the peer went away.
+static int send_then_take(allot_ring *r, int fd, const char *reply, size_t n, char *scratch, size_t take_bytes) {
+    size_t sent = 0, taken = 0;
+    if (allot_ring_send_take(r, fd, reply, n, scratch, take_bytes < READ_SIZE ? take_bytes : READ_SIZE, &sent,
+                             &taken) < 0)
+        return -1;
+    if (write_all(fd, reply + sent, n - sent) < 0) return -1;
+    return take(fd, scratch, (long)(take_bytes - taken));
 }
 
 static long long clock_ns(clockid_t clock) {
@@ -162,8 +95,8 @@ static void *serve(void *arg) {
     // pending holds at most one unfinished line plus one read.
     size_t cap = MAX_LINE + READ_SIZE, len = 0;
     char *buf = malloc(cap), *scratch = malloc(READ_SIZE);
-    ring r;
-    if (!buf || !scratch || ((use_uring || batch_ring) && ring_open(&r) < 0)) {
+    allot_ring *r = NULL;
+    if (!buf || !scratch || ((use_uring || batch_ring) && !(r = allot_ring_open()))) {
         if (use_uring || batch_ring) perror("echo_server: io_uring");
         free(buf);
         free(scratch);
@@ -216,10 +149,10 @@ static void *serve(void *arg) {
         }
         if (use_uring) {
             // The peeked bytes past the last newline stay on the socket: the next peek returns them again.
-            if (send_then_take(&r, fd, buf, done, scratch, done - (len - (size_t)n)) < 0) break;
+            if (send_then_take(r, fd, buf, done, scratch, done - (len - (size_t)n)) < 0) break;
             len = done;
         } else if (batch_ring && held >= BATCH_BYTES) {
-            if (send_then_take(&r, fd, buf, done, scratch, (size_t)held) < 0) break;
+            if (send_then_take(r, fd, buf, done, scratch, (size_t)held) < 0) break;
             held = 0;
         } else if (write_all(fd, buf, done) < 0) {
             break;
@@ -231,7 +164,7 @@ static void *serve(void *arg) {
         memmove(buf, buf + done, len - done);
         len -= done;
     }
-    if (use_uring || batch_ring) ring_close(&r);
+    allot_ring_close(r);
     free(buf);
     free(scratch);
     close(fd);
@@ -250,12 +183,12 @@ int main(int argc, char **argv) {
     batch_ring = argc == 4 && strcmp(argv[3], "batch-uring") == 0;
     use_batch = batch_ring || (argc == 4 && strcmp(argv[3], "batch") == 0);
     if (use_uring || batch_ring) {
-        ring probe;
-        if (ring_open(&probe) < 0) {
+        allot_ring *probe = allot_ring_open();
+        if (!probe) {
             perror("echo_server: io_uring unavailable");
             return 69;
         }
-        ring_close(&probe);
+        allot_ring_close(probe);
     }
     // A parent may spawn us with signals blocked (Foundation's Process does): SIGTERM must stop us.
     sigset_t none;

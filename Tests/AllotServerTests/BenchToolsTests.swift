@@ -9,11 +9,16 @@ struct BenchToolsTests {
     static let toolsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Scripts/bench-tools").standardized.path
 
+    /// allotd's C shims, which the echo floor's io_uring modes call (`allot_ring_send_take`).
+    static let shimsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Sources/CAllotShims").standardized.path
+
     static func compile(_ name: String, into dir: String) throws -> String {
         let out = dir + "/" + name
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["cc", "-O2", "-pthread", "-Wall", "-Werror", "-o", out, toolsDir + "/\(name).c"]
+        let shims = name == "echo_server" ? ["-I", shimsDir + "/include", shimsDir + "/shims.c"] : []
+        p.arguments = ["cc", "-O2", "-pthread", "-Wall", "-Werror", "-o", out, toolsDir + "/\(name).c"] + shims
         try p.run()
         p.waitUntilExit()
         try #require(p.terminationStatus == 0, "cc \(name).c failed")
@@ -96,6 +101,31 @@ struct BenchToolsTests {
             got += buf[0..<n]
         }
         #expect(got == expected)  // the unfinished line is held back, not echoed
+    }
+
+    /// The floor's batch-uring mode (allotd's way since 2026-11-30, through allotd's own `allot_ring_send_take`):
+    /// request after request of a few hundred bytes, so that batches fill and end in the ring's call, each answered
+    /// with itself. Nil from `startEcho` where the kernel refuses io_uring.
+    @Test func batchUringFloorAnswersEveryRequestAcrossItsBatches() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard let (server, sock) = try Self.startEcho(dir, mode: "batch-uring") else { return }
+        defer { server.terminate(); server.waitUntilExit() }
+        let fd = try Self.connect(sock)
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        for i in 0..<200 {
+            let line = Array("{\"op\":\"route\",\"id\":\(i),\"text\":\"\(String(repeating: "x", count: 400))\"}\n".utf8)
+            let sent = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            try #require(sent == line.count)
+            var got: [UInt8] = []
+            while got.count < line.count {
+                let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                try #require(n > 0, "echo server closed early at request \(i)")
+                got += buf[0..<n]
+            }
+            #expect(got == line, "request \(i)")
+        }
     }
 
     @Test(arguments: ["recv", "poll"]) func loadClientCountsEveryRequestAgainstTheFloor(wait: String) throws {
