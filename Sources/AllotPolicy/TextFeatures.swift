@@ -77,9 +77,9 @@ enum TextFeatures {
 
     /// The scan for one n-gram order. Costs, measured per 384-byte GSM8K prompt: the byte-serial FNV chains
     /// (4 cycles a letter each; none without buckets: keywords are looked up by the word itself) and one
-    /// mispredicted branch at the end of each word set the floor; everything
-    /// else is kept off the branch predictor (keyword counts without branches, the space between two words
-    /// without a trip through the dispatch).
+    /// mispredicted branch at the end of each word set the floor; everything else is kept off the branch
+    /// predictor (keyword counts without branches, the space between two words without a trip through the
+    /// dispatch).
     static func scan<O: NGramOrder>(
         _ t: UnsafeBufferPointer<UInt8>, _ keywords: KeywordTable, _: O.Type,
         _ dense: UnsafeMutableBufferPointer<Float>, _ buckets: UnsafeMutableBufferPointer<Float>
