@@ -3,7 +3,8 @@
 --work-ns ...) of CPU per line, and allotd on the default model, driven by the same load client with N clients
 in interleaved repetitions. Prints each server's median throughput, its ratio to the plain floor (of the medians,
 and the median and range of the per-repetition ratios), and the client's voluntary and involuntary context
-switches per request (getrusage of the exited loadgen), then the round trip's mean and percentiles. `--busy N`
+switches per request (getrusage of the exited loadgen), the client's and the server's CPU per request (totals over
+the repetitions), then the round trip's mean and percentiles. `--busy N`
 runs N spinning processes meanwhile; `--batch` and `--uring` add the floor in echo_server's batch and uring modes
 (docs/performance.md, "Why a little work costs a lot"); `--also BINARY` runs another allotd build beside
 out/allotd (the one before a change); `--also-flags "FLAGS"` runs out/allotd again with other flags.
@@ -54,45 +55,53 @@ def main():
     bench.request_lines(os.path.join(bench.ROOT, "Models", "data", "gsm8k-cascade.jsonl"), lines, 300)
     servers = bench.Servers(a.allotd, os.path.join(bench.ROOT, "Models", "default.allot"), work)
     try:
-        socks = {"echo": servers.start_echo()[0]}
+        started = {"echo": servers.start_echo()}
         works = [int(x) for x in a.work_ns.split(",") if x]
         # Two decimals: works 50 ns apart must not share a label (and so a row).
         label = lambda w: f"{w / 1000:.2f} µs"
         for w in works:
-            socks[f"echo + {label(w)}"] = servers.start_echo(w)[0]
+            started[f"echo + {label(w)}"] = servers.start_echo(w)
         for mode in ["batch"] * a.batch + ["uring"] * a.uring + ["batch-uring"] * a.batch_uring:
             for w in [0] + works:
-                socks[f"{mode} + {label(w)}"] = servers.start_echo(w, mode)[0]
-        socks["allotd"] = servers.start_allotd()[0]
+                started[f"{mode} + {label(w)}"] = servers.start_echo(w, mode)
+        started["allotd"] = servers.start_allotd()
         for i, other in enumerate(a.also):
-            socks[f"allotd {os.path.basename(other)}"] = servers.start_allotd(f"also-{i}", other)[0]
+            started[f"allotd {os.path.basename(other)}"] = servers.start_allotd(f"also-{i}", other)
         for i, flags in enumerate(a.also_flags):
-            socks[f"allotd {flags}"] = servers.start_allotd(f"flags-{i}", None, flags.split())[0]
+            started[f"allotd {flags}"] = servers.start_allotd(f"flags-{i}", None, flags.split())
+        socks = {name: sock for name, (sock, _) in started.items()}
         runs = collections.defaultdict(list)
         with bench.Busy(a.busy):
             for rep in range(a.reps):
                 order = list(socks.items()) if rep % 2 == 0 else list(reversed(socks.items()))
                 for name, sock in order:
-                    _, v0, iv0 = bench.children_usage()
+                    c0, v0, iv0 = bench.children_usage()
+                    s0 = sum(bench.cpu_seconds(started[name][1].pid))
                     out = bench.loadgen(sock, lines, a.clients, a.requests, 1000, a.wait)
-                    _, v1, iv1 = bench.children_usage()
+                    c1, v1, iv1 = bench.children_usage()
+                    s1 = sum(bench.cpu_seconds(started[name][1].pid))
                     n = a.clients * (a.requests + 1000)
                     out["vcsw"], out["ivcsw"] = (v1 - v0) / n, (iv1 - iv0) / n
+                    out["client_cpu"], out["server_cpu"] = c1 - c0, s1 - s0
+                    out["answered"] = n
                     runs[name].append(out)
     finally:
         servers.stop_all()
         shutil.rmtree(work, ignore_errors=True)
     floor = statistics.median(r["rps"] for r in runs["echo"])
+    # CPU as totals over the repetitions (the server's is counted in 10 ms ticks), per request answered.
+    per_request = lambda rs, key: sum(r[key] for r in rs) / sum(r["answered"] for r in rs) * 1e6
     print(f"{a.clients} clients waiting in {a.wait}, {a.busy} busy, {a.reps} interleaved repetitions of "
           f"{a.requests} requests each, medians:")
     print(f"{'server':28s} {'req/s':>9s} {'vs floor':>9s} {'per repetition':>18s} {'client vcsw/req':>16s} "
-          f"{'ivcsw/req':>10s}")
+          f"{'ivcsw/req':>10s} {'CPU µs/req: client':>18s} {'server':>7s}")
     for name, rs in runs.items():
         rps = statistics.median(r["rps"] for r in rs)
         median, (lo, hi) = (x["rps"] for x in bench.paired_ratios(list(zip(rs, runs["echo"])), ("rps",)))
         spread = f"{median:.2f} ({lo:.2f}-{hi:.2f})"
         print(f"{name:28s} {rps:9.0f} {rps / floor:8.2f}× {spread:>18s} "
-              f"{statistics.median(r['vcsw'] for r in rs):16.2f} {statistics.median(r['ivcsw'] for r in rs):10.2f}")
+              f"{statistics.median(r['vcsw'] for r in rs):16.2f} {statistics.median(r['ivcsw'] for r in rs):10.2f} "
+              f"{per_request(rs, 'client_cpu'):18.2f} {per_request(rs, 'server_cpu'):7.2f}")
     keys = ("mean_us", "p50_us", "p90_us", "p99_us", "p999_us")
     print("round trip, µs (medians over the repetitions):")
     print(f"{'server':28s} " + " ".join(f"{k[:-3]:>7s}" for k in keys))

@@ -32,6 +32,14 @@ struct BenchDecision: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Time lines with allotd's route fast path off (the generic JSONParser path), for comparison.")
     var genericPath = false
+    @Option(help: ArgumentHelp("Also time lines on this many threads at once: sharing one engine, as allotd's "
+        + "connections do, then with an engine each; the difference is what the one shared budget costs across "
+        + "cores. 1: one thread only."))
+    var threads = 1
+
+    func validate() throws {
+        guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be 1 to 64") }
+    }
 
     func run() throws {
         let pool = try BenchPrompts.load(path: prompts, minChars: minChars)
@@ -82,9 +90,17 @@ struct BenchDecision: ParsableCommand {
         try harness.checkLines()
         var decide: [Double] = []
         var wire: [Double] = []
+        var shared: [Double] = []
+        var apart: [Double] = []
+        let engines = try (0..<(threads > 1 ? threads : 0)).map { _ in try DecisionHarness.engine(path: path, budget: budget) }
         for _ in 0..<reps {
             decide.append(harness.timeDecisions(requests))
             wire.append(harness.timeLines(requests))
+            if threads > 1 {
+                shared.append(ConcurrentLines.time(engines: Array(repeating: harness.engine, count: threads),
+                                                   lines: harness.lines, requests: requests))
+                apart.append(ConcurrentLines.time(engines: engines, lines: harness.lines, requests: requests))
+            }
         }
         let m = policy.model
         return BenchDecisionResult(
@@ -93,6 +109,7 @@ struct BenchDecision: ParsableCommand {
             features: policy.featureCount, fileBytes: bytes.count, signed: trustedKeys != nil,
             loadMs: BenchStats.median(loads) * 1e3, decideNs: BenchStats.median(decide) * 1e9,
             decideMinNs: (decide.min() ?? 0) * 1e9, lineNs: BenchStats.median(wire) * 1e9,
+            threads: threads, sharedLineNs: BenchStats.median(shared) * 1e9, apartLineNs: BenchStats.median(apart) * 1e9,
             actionShares: harness.actionShares)
     }
 
@@ -168,6 +185,10 @@ struct BenchDecisionResult {
     var actions, trees, features, fileBytes: Int
     var signed: Bool
     var loadMs, decideNs, decideMinNs, lineNs: Double
+    /// With `threads` > 1: the median per-thread line time with that many threads sharing one engine, and with an
+    /// engine each.
+    var threads: Int
+    var sharedLineNs, apartLineNs: Double
     var actionShares: [Double]
 
     var json: String {
@@ -177,7 +198,16 @@ struct BenchDecisionResult {
             + "\"load_verify_ms\": \(String(format: "%.3f", loadMs)), "
             + "\"decision_ns\": \(String(format: "%.1f", decideNs)), "
             + "\"decision_min_ns\": \(String(format: "%.1f", decideMinNs)), "
-            + "\"line_ns\": \(String(format: "%.1f", lineNs)), \"action_shares\": [\(shares)]}"
+            + "\"line_ns\": \(String(format: "%.1f", lineNs)), "
+            + (threads > 1 ? "\"threads\": \(threads), \"line_ns_shared_engine\": \(String(format: "%.1f", sharedLineNs)), "
+                + "\"line_ns_engine_each\": \(String(format: "%.1f", apartLineNs)), " : "")
+            + "\"action_shares\": [\(shares)]}"
+    }
+
+    var threadsText: String {
+        guard threads > 1 else { return "" }
+        return "\n  line, \(threads) threads \(String(format: "%.0f", sharedLineNs)) ns per request and thread sharing one "
+            + "engine, \(String(format: "%.0f", apartLineNs)) with an engine each"
     }
 
     var text: String {
@@ -187,7 +217,7 @@ struct BenchDecisionResult {
           load + verify   \(String(format: "%.3f", loadMs)) ms (median of 30)
           decision        \(String(format: "%.0f", decideNs)) ns per request (median; best \
         \(String(format: "%.0f", decideMinNs))): features + heads + choice + reserve/settle
-          line            \(String(format: "%.0f", lineNs)) ns per request: allotd's handler: parse + decision + reply
+          line            \(String(format: "%.0f", lineNs)) ns per request: allotd's handler: parse + decision + reply\(threadsText)
           actions         \(actionShares.map { String(format: "%.2f", $0) }.joined(separator: " "))
         """
     }
@@ -206,6 +236,7 @@ struct DecisionHarness {
     /// `allotd`'s request handler on an engine serving the same model file (no signature check: load is timed
     /// apart), with the same budget.
     var handler: ProtocolHandler
+    let engine: Engine
     var writer = JSONWriter()
     var counts: [Int]
 
@@ -228,12 +259,18 @@ struct DecisionHarness {
             w.endObject()
             return w.bytes
         }
+        engine = try DecisionHarness.engine(path: path, budget: budget)
+        handler = ProtocolHandler(engine: engine, access: .user)
+        counts = [Int](repeating: 0, count: policy.actionCount)
+    }
+
+    /// An engine serving the model file at `path` with a mean budget of `budget` (no signature check: load is timed
+    /// apart).
+    static func engine(path: String, budget: Double) throws -> Engine {
         var config = ServerConfig()
         config.modelPath = path
         config.budget = budget
-        handler = ProtocolHandler(engine: try Engine(config: config, log: Log(minimum: .error), now: Sys.wallClock()),
-                                  access: .user)
-        counts = [Int](repeating: 0, count: policy.actionCount)
+        return try Engine(config: config, log: Log(minimum: .error), now: Sys.wallClock())
     }
 
     var actionShares: [Double] {
@@ -282,5 +319,52 @@ struct DecisionHarness {
                 throw ValidationError("allotd's handler refused a bench line: \(writer.text)")
             }
         }
+    }
+}
+
+
+/// Lines through allotd's handler on several threads at once, one per engine given (the same engine repeated: the
+/// threads share it as allotd's connections do). Each thread has its own handler and its own copy of the lines, so
+/// nothing but the engines is shared. Returns the median over the threads of each one's CPU time per line.
+enum ConcurrentLines {
+    static func time(engines: [Engine], lines: [[UInt8]], requests: Int) -> Double {
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var seconds: [Double] = []
+        }
+        let results = Results()
+        let ready = DispatchGroup()
+        let done = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
+        for engine in engines {
+            // Fresh buffers: copies sharing the lines' storage would bounce its reference counts between cores.
+            let own = lines.map { line in line.withUnsafeBufferPointer { [UInt8]($0) } }
+            ready.enter()
+            done.enter()
+            Thread.detachNewThread {
+                var handler = ProtocolHandler(engine: engine, access: .user)
+                var writer = JSONWriter()
+                for i in 0..<min(requests, 1000) {  // warm: the route scratch is built on a handler's first route
+                    writer.reset()
+                    own[i % own.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+                }
+                ready.leave()
+                start.wait()
+                let t0 = BenchStats.cpuNow()
+                for i in 0..<requests {
+                    writer.reset()
+                    own[i % own.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+                }
+                let seconds = (BenchStats.cpuNow() - t0) / Double(requests)
+                results.lock.lock()
+                results.seconds.append(seconds)
+                results.lock.unlock()
+                done.leave()
+            }
+        }
+        ready.wait()
+        for _ in engines { start.signal() }
+        done.wait()
+        return BenchStats.median(results.seconds)
     }
 }

@@ -154,4 +154,33 @@ struct BenchToolsTests {
         let p99 = try #require(object["p99_us"] as? Double)
         #expect(p50 > 0 && p50 <= p99)
     }
+
+    /// `allot bench-decision --threads 2` times lines on two threads sharing one engine and on two with an engine
+    /// each, and reports both (only with `--threads`); it refuses a thread count out of range.
+    @Test func benchDecisionTimesLinesOnThreadsSharingAnEngineAndApart() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+            .standardized.path
+        let common = ["bench-decision", "--model", root + "/Models/default.allot", "--prompts",
+                      root + "/Models/data/gsm8k-cascade.jsonl", "--reps", "1", "--requests", "300", "--json"]
+        func models(_ extra: [String]) throws -> [[String: Any]] {
+            let r = try FleetTests.run(FleetTests.allot, common + extra)
+            #expect(r.status == 0, "\(r.err)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            return try #require(object["models"] as? [[String: Any]])
+        }
+        let threaded = try models(["--threads", "2"])
+        #expect(threaded.count == 2)
+        for m in threaded {
+            #expect(m["threads"] as? Int == 2)
+            let shared = try #require(m["line_ns_shared_engine"] as? Double)
+            let apart = try #require(m["line_ns_engine_each"] as? Double)
+            #expect(shared > 0 && apart > 0)
+        }
+        for m in try models([]) {
+            #expect(m["threads"] == nil && m["line_ns_shared_engine"] == nil && m["line_ns_engine_each"] == nil)
+        }
+        let refused = try FleetTests.run(FleetTests.allot, common + ["--threads", "0"])
+        #expect(refused.status != 0)
+        #expect(refused.err.contains("--threads"))
+    }
 }
