@@ -97,6 +97,10 @@ public struct Pacer: Sendable {
     public var mix: Double { x == warmX ? warmMix : 0 }
 
     /// The per-request budget `B` the controller normalizes errors by.
+    ///
+    /// Always inlined: called from a mutating method, it made the compiler copy the whole pacer (344 bytes) to the
+    /// stack first, on every `reserve` and `settle`.
+    @inline(__always)
     func perRequestBudget(at t: Double) -> Double {
         switch config.budget {
         case .window(let b, _): return b
@@ -115,6 +119,8 @@ public struct Pacer: Sendable {
     }
 
     /// Relative deviation of the window's spend from the budget (0 until the window holds a tenth of its span).
+    /// Always inlined, as `perRequestBudget` is.
+    @inline(__always)
     func windowDeviation(at t: Double) -> Double {
         switch config.budget {
         case .window(let b, let n):
