@@ -34,9 +34,9 @@ struct Connection {
         // Requests are taken off the socket in batches (`TakeBatch`), where the kernel can peek at an offset.
         var batch = config.takeBatch > 0 && Sys.enablePeekOffset(fd)
             ? TakeBatch(batchBytes: config.takeBatch, gapSeconds: config.takeGap) : nil
-        // Opened at the first batch a connection takes: a short-lived connection never needs it.
+        // Opened at the first batch a connection takes through it: a short-lived connection never needs it.
         var ring: Sys.TakeRing?
-        var ringTried = !config.takeRing
+        var ringTried = config.takeRing == .off
         var lastReadAt = -Double.infinity
         // A peer that trickles a line without ever finishing it is closed after the idle timeout too.
         var partialSince: Double?
@@ -68,14 +68,19 @@ struct Connection {
                 }
             }
             let take = batch?.answered() ?? 0
-            if take > 0 && !ringTried {
+            // One relaxed load, and only at a batch's end.
+            let viaRing = take > 0 && !(ringTried && ring == nil)
+                && (config.takeRing == .on || engine.connections.load(ordering: .relaxed) == 1)
+            if viaRing && !ringTried {
                 ringTried = true
                 ring = Sys.TakeRing()
             }
             if !writer.bytes.isEmpty || take > 0 {
+                var used = viaRing ? ring : nil
                 let ok = writer.bytes.withUnsafeBytes {
-                    Sys.sendThenDiscard(fd, $0, take, scratch: buffer, ring: &ring)
+                    Sys.sendThenDiscard(fd, $0, take, scratch: buffer, ring: &used)
                 }
+                if viaRing && used == nil { ring = nil }  // it failed: plain calls from now on
                 if !ok { break }
             }
             // A reply reserves 6 bytes per byte of an echoed string (the worst case of escaping): a huge `id` leaves

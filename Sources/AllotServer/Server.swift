@@ -64,8 +64,9 @@ public final class Server: Sendable {
         let info = engine.modelSummary()
         log(.info, "listening", ["socket": listener.description, "model": info.id, "version": String(info.version),
                                  "budget": engine.budgetDescription(),
-                                 "take_uring": !config.takeRing || config.takeBatch == 0
-                                     ? "off" : Sys.TakeRing.available ? "on" : "unavailable"])
+                                 "take_uring": config.takeRing == .off || config.takeBatch == 0
+                                     ? "off" : !Sys.TakeRing.available ? "unavailable"
+                                     : config.takeRing == .solo ? "solo" : "on"])
         do throws(ServerError) {
             try Sys.spawn { [self] in acceptLoop() }
         } catch {

@@ -29,9 +29,20 @@ public struct ServerConfig: Sendable {
     public var takeHold = 0.001
     /// Seconds after the read before it from which a read is taken off the socket at once (`TakeBatch`); 0: never.
     public var takeGap = 0.00003
-    /// Whether the reply that ends a batch and the batch's take go in one io_uring system call, where the kernel
+    /// When the reply that ends a batch and the batch's take go in one io_uring system call, where the kernel
     /// allows io_uring (`Sys.sendThenDiscard`).
-    public var takeRing = true
+    public var takeRing = TakeRing.solo
+
+    public enum TakeRing: Sendable, Equatable {
+        /// Never: two plain calls.
+        case off
+        /// Always.
+        case on
+        /// While the connection is the daemon's only one: there the ring spares a client on the daemon's core a
+        /// wake-up for nothing; with more connections it only adds its cost (docs/performance.md, "Taking requests
+        /// in batches").
+        case solo
+    }
     public var reportTTL = 120.0
     public var persistInterval = 5.0
     public var metricsPath: String?
@@ -71,8 +82,9 @@ public struct ServerConfig: Sendable {
           --take-hold S         take held requests anyway after S seconds without a new one (default 0.001)
           --take-gap S          take a read at once when it came S seconds or more after the one before
                                 (default 0.00003; 0 never)
-          --take-uring 0|1      send the reply that ends a batch and take the batch in one io_uring call
-                                (default 1; plain calls where the kernel refuses io_uring)
+          --take-uring 0|1|solo send the reply that ends a batch and take the batch in one io_uring call:
+                                never, always, or while the connection is the only one (default solo;
+                                plain calls where the kernel refuses io_uring)
           --report-ttl S        charge unreported routes at their estimate after S seconds (default 120)
           --persist-interval S  seconds between state saves (default 5; a save rewrites and fsyncs the file)
           --metrics-file PATH   write Prometheus text metrics here atomically (node_exporter textfile)
@@ -175,9 +187,10 @@ extension ServerConfig {
                 guard c.takeGap <= 60 else { throw ServerError(.config, "--take-gap is at most 60 seconds") }
             case "--take-uring":
                 switch try value() {
-                case "0": c.takeRing = false
-                case "1": c.takeRing = true
-                default: throw ServerError(.config, "--take-uring needs 0 or 1")
+                case "0": c.takeRing = .off
+                case "1": c.takeRing = .on
+                case "solo": c.takeRing = .solo
+                default: throw ServerError(.config, "--take-uring needs 0, 1 or solo")
                 }
             case "--report-ttl": c.reportTTL = try number()
             case "--persist-interval": c.persistInterval = try number()

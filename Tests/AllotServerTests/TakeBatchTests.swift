@@ -73,12 +73,14 @@ struct TakeBatchTests {
         #expect(c.takeGap == 0)
         guard case .run(let d) = try ServerConfig.parse([]) else { Issue.record("not a run"); return }
         #expect(d.takeBatch == 1024)
-        #expect(d.takeRing)
-        guard case .run(let e) = try ServerConfig.parse(["--take-uring", "0"]) else {
-            Issue.record("not a run")
-            return
+        #expect(d.takeRing == .solo)
+        for (value, mode) in [("0", ServerConfig.TakeRing.off), ("1", .on), ("solo", .solo)] {
+            guard case .run(let e) = try ServerConfig.parse(["--take-uring", value]) else {
+                Issue.record("not a run")
+                return
+            }
+            #expect(e.takeRing == mode, "\(value)")
         }
-        #expect(!e.takeRing)
         for bad in [["--take-batch", "1.5"], ["--take-batch", "70000"], ["--take-batch", "-1"], ["--take-hold", "0"],
                     ["--take-hold", "61"], ["--take-gap", "-1"], ["--take-uring", "2"], ["--take-uring", "yes"]] {
             #expect(throws: ServerError.self, "\(bad)") { try ServerConfig.parse(bad) }
@@ -188,9 +190,9 @@ struct TakeBatchTests {
         #"{"op":"route","id":\#(i),"text":"A robe takes 2 bolts of blue fiber and half that much white fiber. How many bolts in total does it take? \#(i)","signals":{"probe_agree":0.5}}"#
     }
 
-    /// Batches end in one io_uring call by default, in plain calls with `--take-uring 0`: the same replies, and
-    /// the same bytes held and taken.
-    @Test(arguments: [[], ["--take-uring", "0"]])
+    /// Batches end in one io_uring call while a connection is the only one (the default), always with
+    /// `--take-uring 1`, in plain calls with `--take-uring 0`: the same replies, and the same bytes held and taken.
+    @Test(arguments: [[], ["--take-uring", "1"], ["--take-uring", "0"]])
     func answeredRequestsAreHeldUntilABatchFillsThenTaken(flags: [String]) throws {
         let d = try Self.start(["--take-gap", "0", "--take-hold", "30"] + flags)
         defer { d.stop() }
@@ -250,5 +252,60 @@ struct TakeBatchTests {
         }
         writer.wait()
         #expect(Date().timeIntervalSince(start) < 20)
+    }
+
+    /// The io_uring descriptors `allotd` holds (each connection's ring is one).
+    static func rings(_ d: Daemon) -> Int {
+        let dir = "/proc/\(d.process.processIdentifier)/fd"
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) == "anon_inode:[io_uring]" }
+            .count
+    }
+
+    /// Sends a burst of more than a batch on `c` and reads every reply: the batch ends at least once.
+    static func burst(_ c: Client, from first: Int) throws {
+        var text = ""
+        for i in first..<(first + 20) { text += Self.route(i) + "\n" }
+        try c.send(text)
+        for i in first..<(first + 20) { #expect(try Client.parse(try #require(try c.readLine()))["id"] as? Int == i) }
+        #expect(Self.drained(c))
+    }
+
+    /// `--take-uring solo`: a connection ends its batches through a ring while it is the daemon's only one, and in
+    /// plain calls while others are open; `1` opens one whatever the others; `0` never.
+    @Test func theRingIsUsedByAConnectionWhileItIsTheOnlyOne() throws {
+        guard Sys.TakeRing.available else { return }  // a kernel refusing io_uring: plain calls, tested above
+        let d = try Self.start(["--take-gap", "0", "--take-hold", "30"])
+        defer { d.stop() }
+        let a = try Client(path: d.socket)
+        try Self.burst(a, from: 0)
+        #expect(Self.rings(d) == 1, "the only connection took its batch through a ring")
+        a.close()
+        var deadline = Date().addingTimeInterval(10)
+        while Self.rings(d) > 0 && Date() < deadline { usleep(1000) }
+        #expect(Self.rings(d) == 0, "closed with its connection")
+
+        let b = try Client(path: d.socket)
+        let c = try Client(path: d.socket)
+        #expect(try c.call(#"{"op":"stats","id":"s"}"#)["connections"] as? Int == 2)
+        try Self.burst(b, from: 20)
+        #expect(Self.rings(d) == 0, "two connections: plain calls")
+        c.close()
+        deadline = Date().addingTimeInterval(10)
+        while Self.rings(d) == 0 && Date() < deadline {
+            try Self.burst(b, from: 40)  // the count drops when c's thread ends
+        }
+        #expect(Self.rings(d) == 1, "alone again: through a ring")
+        b.close()
+
+        for (flag, expected) in [("1", 1), ("0", 0)] {
+            let e = try Self.start(["--take-gap", "0", "--take-hold", "30", "--take-uring", flag])
+            defer { e.stop() }
+            let x = try Client(path: e.socket)
+            let y = try Client(path: e.socket)
+            #expect(try y.call(#"{"op":"stats","id":"s"}"#)["connections"] as? Int == 2)
+            try Self.burst(x, from: 0)
+            #expect(Self.rings(e) == expected, "--take-uring \(flag) with two connections")
+        }
     }
 }
