@@ -92,7 +92,9 @@ struct BenchDecision: ParsableCommand {
         var wire: [Double] = []
         var shared: [Double] = []
         var apart: [Double] = []
-        let engines = try (0..<(threads > 1 ? threads : 0)).map { _ in try DecisionHarness.engine(path: path, budget: budget) }
+        let engines = try (0..<(threads > 1 ? threads : 0)).map { _ in
+            try DecisionHarness.engine(path: path, budget: budget)
+        }
         for _ in 0..<reps {
             decide.append(harness.timeDecisions(requests))
             wire.append(harness.timeLines(requests))
@@ -109,7 +111,8 @@ struct BenchDecision: ParsableCommand {
             features: policy.featureCount, fileBytes: bytes.count, signed: trustedKeys != nil,
             loadMs: BenchStats.median(loads) * 1e3, decideNs: BenchStats.median(decide) * 1e9,
             decideMinNs: (decide.min() ?? 0) * 1e9, lineNs: BenchStats.median(wire) * 1e9,
-            threads: threads, sharedLineNs: BenchStats.median(shared) * 1e9, apartLineNs: BenchStats.median(apart) * 1e9,
+            threads: threads, sharedLineNs: BenchStats.median(shared) * 1e9,
+            apartLineNs: BenchStats.median(apart) * 1e9,
             actionShares: harness.actionShares)
     }
 
@@ -199,15 +202,16 @@ struct BenchDecisionResult {
             + "\"decision_ns\": \(String(format: "%.1f", decideNs)), "
             + "\"decision_min_ns\": \(String(format: "%.1f", decideMinNs)), "
             + "\"line_ns\": \(String(format: "%.1f", lineNs)), "
-            + (threads > 1 ? "\"threads\": \(threads), \"line_ns_shared_engine\": \(String(format: "%.1f", sharedLineNs)), "
-                + "\"line_ns_engine_each\": \(String(format: "%.1f", apartLineNs)), " : "")
+            + (threads > 1
+                ? "\"threads\": \(threads), \"line_ns_shared_engine\": \(String(format: "%.1f", sharedLineNs)), "
+                    + "\"line_ns_engine_each\": \(String(format: "%.1f", apartLineNs)), " : "")
             + "\"action_shares\": [\(shares)]}"
     }
 
     var threadsText: String {
         guard threads > 1 else { return "" }
-        return "\n  line, \(threads) threads \(String(format: "%.0f", sharedLineNs)) ns per request and thread sharing one "
-            + "engine, \(String(format: "%.0f", apartLineNs)) with an engine each"
+        return "\n  line, \(threads) threads \(String(format: "%.0f", sharedLineNs)) ns per request and thread "
+            + "sharing one engine, \(String(format: "%.0f", apartLineNs)) with an engine each"
     }
 
     var text: String {
@@ -217,7 +221,8 @@ struct BenchDecisionResult {
           load + verify   \(String(format: "%.3f", loadMs)) ms (median of 30)
           decision        \(String(format: "%.0f", decideNs)) ns per request (median; best \
         \(String(format: "%.0f", decideMinNs))): features + heads + choice + reserve/settle
-          line            \(String(format: "%.0f", lineNs)) ns per request: allotd's handler: parse + decision + reply\(threadsText)
+          line            \(String(format: "%.0f", lineNs)) ns per request: allotd's handler: parse + decision + \
+        reply\(threadsText)
           actions         \(actionShares.map { String(format: "%.2f", $0) }.joined(separator: " "))
         """
     }

@@ -258,8 +258,9 @@ struct TakeBatchTests {
     static func rings(_ d: Daemon) -> Int {
         let dir = "/proc/\(d.process.processIdentifier)/fd"
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) == "anon_inode:[io_uring]" }
-            .count
+        return fds.filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) == "anon_inode:[io_uring]"
+        }.count
     }
 
     /// Sends a burst of more than a batch on `c` and reads every reply: the batch ends at least once.
