@@ -45,19 +45,28 @@ struct BenchToolsTests {
         return (p, sock)
     }
 
+    /// Connects to the floor at `path`. The socket file appears at the server's `bind`, a moment before its
+    /// `listen`: a connect in between is refused, so that is retried (for up to 5 s).
     static func connect(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
         }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        var fd: Int32 = -1
+        var rc: Int32 = -1
+        for _ in 0..<500 {
+            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
             }
+            if rc == 0 || errno != ECONNREFUSED { break }
+            close(fd)
+            usleep(10_000)
         }
-        try #require(rc == 0, "connect \(path)")
+        try #require(rc == 0, "connect \(path): \(String(cString: strerror(errno)))")
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         return fd
