@@ -26,6 +26,7 @@ import platform
 import resource
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -90,14 +91,21 @@ def proc_status(pid, field):
 
 
 def wait_socket(path, proc, timeout=20):
+    """Waits until the server at `path` accepts a connection: its socket file appears at bind, a moment before
+    it listens, and a connect in between is refused."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}")
         if os.path.exists(path):
-            return
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                try:
+                    s.connect(path)
+                    return
+                except ConnectionRefusedError:
+                    pass
         time.sleep(0.02)
-    raise RuntimeError(f"no socket at {path}")
+    raise RuntimeError(f"no server listening at {path}")
 
 
 class Servers:
