@@ -1,3 +1,4 @@
+import AllotServer
 import Foundation
 import Glibc
 import Testing
@@ -96,7 +97,9 @@ struct BenchToolsTests {
         var i = 0
         while i < input.count {  // random chunks, down to single bytes
             let n = min(input.count - i, Int.random(in: 1...7, using: &rng))
-            let sent = input[i..<(i + n)].withUnsafeBytes { send(fd, $0.baseAddress, n, Int32(MSG_NOSIGNAL)) }
+            let sent = input[i..<(i + n)].withUnsafeBytes { b in
+                Sys.retrying { send(fd, b.baseAddress, n, Int32(MSG_NOSIGNAL)) }
+            }
             try #require(sent == n)
             i += n
             usleep(200)
@@ -105,7 +108,7 @@ struct BenchToolsTests {
         var got: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
         while got.count < expected.count {
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let n = buf.withUnsafeMutableBytes { b in Sys.retrying { recv(fd, b.baseAddress, b.count, 0) } }
             try #require(n > 0, "echo server closed early")
             got += buf[0..<n]
         }
@@ -125,11 +128,13 @@ struct BenchToolsTests {
         var buf = [UInt8](repeating: 0, count: 4096)
         for i in 0..<200 {
             let line = Array("{\"op\":\"route\",\"id\":\(i),\"text\":\"\(String(repeating: "x", count: 400))\"}\n".utf8)
-            let sent = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = line.withUnsafeBytes { b in
+                Sys.retrying { send(fd, b.baseAddress, b.count, Int32(MSG_NOSIGNAL)) }
+            }
             try #require(sent == line.count)
             var got: [UInt8] = []
             while got.count < line.count {
-                let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                let n = buf.withUnsafeMutableBytes { b in Sys.retrying { recv(fd, b.baseAddress, b.count, 0) } }
                 try #require(n > 0, "echo server closed early at request \(i)")
                 got += buf[0..<n]
             }

@@ -137,6 +137,7 @@ final class Client: @unchecked Sendable {
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }  // a child daemon's SIGCHLD, say
             if n <= 0 { throw DaemonError.io("send: \(String(cString: strerror(errno)))") }
             off += n
         }
@@ -153,6 +154,7 @@ final class Client: @unchecked Sendable {
             var buf = [UInt8](repeating: 0, count: 65536)
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 { return nil }
+            if n < 0 && errno == EINTR { continue }  // a child daemon's SIGCHLD (Foundation's handler does not restart)
             if n < 0 { throw DaemonError.io("recv: \(String(cString: strerror(errno)))") }
             pending += buf[0..<n]
         }
