@@ -307,6 +307,13 @@ struct DecisionHarness {
     /// What `allotd` does per route line besides the socket and framing: `ProtocolHandler.handle`, i.e. parse
     /// (the route fast path for these lines), decide, reserve under the engine's lock, write the reply.
     mutating func timeLines(_ n: Int) -> Double {
+        DecisionHarness.timeLines(n, of: lines, handler: &handler, writer: &writer)
+    }
+
+    /// `n` lines through `handler`, in turn from `lines`; this thread's CPU seconds per line.
+    static func timeLines(_ n: Int, of lines: [[UInt8]], handler: inout ProtocolHandler, writer: inout JSONWriter)
+        -> Double
+    {
         let t0 = BenchStats.cpuNow()
         for i in 0..<n {
             writer.reset()
@@ -349,18 +356,11 @@ enum ConcurrentLines {
             Thread.detachNewThread {
                 var handler = ProtocolHandler(engine: engine, access: .user)
                 var writer = JSONWriter()
-                for i in 0..<min(requests, 1000) {  // warm: the route scratch is built on a handler's first route
-                    writer.reset()
-                    own[i % own.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
-                }
+                // Warm: the route scratch is built on a handler's first route.
+                _ = DecisionHarness.timeLines(min(requests, 1000), of: own, handler: &handler, writer: &writer)
                 ready.leave()
                 start.wait()
-                let t0 = BenchStats.cpuNow()
-                for i in 0..<requests {
-                    writer.reset()
-                    own[i % own.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
-                }
-                let seconds = (BenchStats.cpuNow() - t0) / Double(requests)
+                let seconds = DecisionHarness.timeLines(requests, of: own, handler: &handler, writer: &writer)
                 results.lock.lock()
                 results.seconds.append(seconds)
                 results.lock.unlock()

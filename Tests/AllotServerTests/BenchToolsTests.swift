@@ -46,31 +46,17 @@ struct BenchToolsTests {
         return (p, sock)
     }
 
-    /// Connects to the floor at `path`. The socket file appears at the server's `bind`, a moment before its
-    /// `listen`: a connect in between is refused, so that is retried (for up to 5 s).
-    static func connect(_ path: String) throws -> Int32 {
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
-        }
-        var fd: Int32 = -1
-        var rc: Int32 = -1
-        for _ in 0..<500 {
-            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            rc = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
+    /// A client of the floor at `path` (the tests' shared `Client`). The socket file appears at the server's
+    /// `bind`, a moment before its `listen`: a connect in between is refused, so that is retried (for up to 5 s).
+    static func connect(_ path: String) throws -> Client {
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            do {
+                return try Client(path: path)
+            } catch where Date() < deadline {
+                usleep(10_000)
             }
-            if rc == 0 || errno != ECONNREFUSED { break }
-            close(fd)
-            usleep(10_000)
         }
-        try #require(rc == 0, "connect \(path): \(String(cString: strerror(errno)))")
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        return fd
     }
 
     static func tempDir() -> String {
@@ -90,17 +76,14 @@ struct BenchToolsTests {
             return
         }
         defer { server.terminate(); server.waitUntilExit() }
-        let fd = try Self.connect(sock)
-        defer { close(fd) }
+        let c = try Self.connect(sock)
+        defer { c.close() }
         let input = Array("{\"op\":\"route\",\"text\":\"é 2+2\"}\n{\"a\":1}\r\n\n{\"partial\":".utf8)
         var rng = SystemRandomNumberGenerator()
         var i = 0
         while i < input.count {  // random chunks, down to single bytes
             let n = min(input.count - i, Int.random(in: 1...7, using: &rng))
-            let sent = input[i..<(i + n)].withUnsafeBytes { b in
-                Sys.retrying { send(fd, b.baseAddress, n, Int32(MSG_NOSIGNAL)) }
-            }
-            try #require(sent == n)
+            try c.sendBytes(Array(input[i..<(i + n)]))
             i += n
             usleep(200)
         }
@@ -108,7 +91,7 @@ struct BenchToolsTests {
         var got: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
         while got.count < expected.count {
-            let n = buf.withUnsafeMutableBytes { b in Sys.retrying { recv(fd, b.baseAddress, b.count, 0) } }
+            let n = buf.withUnsafeMutableBytes { b in Sys.retrying { recv(c.fd, b.baseAddress, b.count, 0) } }
             try #require(n > 0, "echo server closed early")
             got += buf[0..<n]
         }
@@ -123,18 +106,15 @@ struct BenchToolsTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         guard let (server, sock) = try Self.startEcho(dir, mode: "batch-uring") else { return }
         defer { server.terminate(); server.waitUntilExit() }
-        let fd = try Self.connect(sock)
-        defer { close(fd) }
+        let c = try Self.connect(sock)
+        defer { c.close() }
         var buf = [UInt8](repeating: 0, count: 4096)
         for i in 0..<200 {
             let line = Array("{\"op\":\"route\",\"id\":\(i),\"text\":\"\(String(repeating: "x", count: 400))\"}\n".utf8)
-            let sent = line.withUnsafeBytes { b in
-                Sys.retrying { send(fd, b.baseAddress, b.count, Int32(MSG_NOSIGNAL)) }
-            }
-            try #require(sent == line.count)
+            try c.sendBytes(line)
             var got: [UInt8] = []
             while got.count < line.count {
-                let n = buf.withUnsafeMutableBytes { b in Sys.retrying { recv(fd, b.baseAddress, b.count, 0) } }
+                let n = buf.withUnsafeMutableBytes { b in Sys.retrying { recv(c.fd, b.baseAddress, b.count, 0) } }
                 try #require(n > 0, "echo server closed early at request \(i)")
                 got += buf[0..<n]
             }
