@@ -193,14 +193,9 @@ struct LifecycleTests {
         let dir = Daemon.tempDir()
         try TestModel.write(to: dir + "/m.allot")
         let d = try Daemon(args: ["--model", dir + "/m.allot"], dir: dir)
-        let fdDir = "/proc/\(d.process.processIdentifier)/fd"
         var inodes: Set<String> = []
-        for fd in try FileManager.default.contentsOfDirectory(atPath: fdDir) {
-            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fdDir + "/" + fd),
-                target.hasPrefix("socket:[")
-            {
-                inodes.insert(String(target.dropFirst(8).dropLast()))
-            }
+        for target in descriptorTargets(of: d.process.processIdentifier) where target.hasPrefix("socket:[") {
+            inodes.insert(String(target.dropFirst(8).dropLast()))
         }
         #expect(!inodes.isEmpty)
         for table in ["tcp", "tcp6", "udp", "udp6", "raw", "raw6"] {

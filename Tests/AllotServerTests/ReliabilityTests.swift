@@ -232,10 +232,7 @@ struct ReliabilityTests {
 
     /// Open sockets of `pid` (a sanitizer's report file and symbolizer pipes are not ours to count).
     static func fdCount(_ pid: Int32) -> Int {
-        let dir = "/proc/\(pid)/fd"
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) ?? "")
-            .hasPrefix("socket:") }.count
+        descriptorTargets(of: pid).filter { $0.hasPrefix("socket:") }.count
     }
 
     static func rssKB(_ pid: Int32) -> Int {

@@ -256,11 +256,7 @@ struct TakeBatchTests {
 
     /// The io_uring descriptors `allotd` holds (each connection's ring is one).
     static func rings(_ d: Daemon) -> Int {
-        let dir = "/proc/\(d.process.processIdentifier)/fd"
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return fds.filter {
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) == "anon_inode:[io_uring]"
-        }.count
+        descriptorTargets(of: d.process.processIdentifier).filter { $0 == "anon_inode:[io_uring]" }.count
     }
 
     /// The daemon's open connections as `stats` on `c` reports them, once they are `n` (connections closed a moment

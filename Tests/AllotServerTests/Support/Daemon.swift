@@ -95,6 +95,14 @@ enum DaemonError: Error, CustomStringConvertible {
     }
 }
 
+/// What each open descriptor of process `pid` refers to (`/proc/PID/fd` link targets: `socket:[inode]`,
+/// `anon_inode:[io_uring]`, a path...).
+func descriptorTargets(of pid: Int32) -> [String] {
+    let dir = "/proc/\(pid)/fd"
+    let fds = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+    return fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0) }
+}
+
 /// A blocking NDJSON client over a Unix socket.
 final class Client: @unchecked Sendable {
     let fd: Int32
