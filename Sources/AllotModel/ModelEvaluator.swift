@@ -16,7 +16,10 @@
 /// per 16 features (with AVX-512 VBMI: 64 trees per `vpermi2b` over up to 128 features, leaves by gathers); deeper
 /// trees, other CPUs and wider models use the scalar loop. Integer sums wrap and commute,
 /// so every path gives the same bits.
-public struct ModelEvaluator: Sendable {
+///
+/// A class, immutable, for the reason `Policy` is one: as a 200-byte struct it was copied for each call with an
+/// `inout` scratch, on every route.
+public final class ModelEvaluator: Sendable {
     struct Group: Sendable {
         var slot: Int
         var depth: Int
@@ -47,7 +50,7 @@ public struct ModelEvaluator: Sendable {
     let readFeatures: [UInt32]
 
     /// Lays a model out for evaluation; throws if it breaks any rule of the format.
-    public init(_ model: AllotModelFile) throws(ModelFileError) {
+    public convenience init(_ model: AllotModelFile) throws(ModelFileError) {
         try self.init(model, kernel: nil)
     }
 

@@ -8,7 +8,10 @@ import AllotModel
 /// step is met by mixing the two policies adjacent to the breakpoint λ*: `π⁻` (λ just below λ*, ties resolved
 /// to the costlier action) with probability `p`, `π⁺` (ties to the cheaper action) otherwise, where
 /// `p = (B − C(π⁺)) / (C(π⁻) − C(π⁺))` is the model's `LambdaPoint.mix`.
-public struct Policy: Sendable {
+///
+/// A class, immutable: as a 441-byte struct it was copied to the stack for every call that also took a scratch
+/// `inout` (the callee's `self` must not change under it), on every route.
+public final class Policy: Sendable {
     public let model: AllotModelFile
     public let extractor: FeatureExtractor
     /// The model's heads laid out for speed (AllotModel's evaluator; bit-identical to `Head.predict`).

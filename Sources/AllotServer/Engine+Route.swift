@@ -19,7 +19,6 @@ struct RouteScratch {
     var shadowSignalNames: ByteTable?
     /// `model`, unretained (`model` keeps it alive): a route uses the shared model, and compares it with the live
     /// one, without retaining it, whose reference count would bounce between the cores serving other connections.
-    /// (A copy of its `Policy` in the scratch instead costs three 368-byte copies a route.)
     var modelRef: Unmanaged<LoadedModel>?
 }
 

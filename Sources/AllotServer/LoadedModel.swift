@@ -82,11 +82,8 @@ final class LoadedModel: Sendable {
         return LoadedModel(path: path, file: file, header: header, policy: policy, signer: signer)
     }
 
-    /// `policy.predict`, called here so `policy` is used in place (a call through `model.policy` from outside
-    /// copied the whole `Policy`, ~1,400 instructions a route).
-    ///
-    /// Not inlined: inlined into `Engine.decide`, the compiler copied the `Policy` out and retained the model to
-    /// keep the copy's references alive; called, `self` is borrowed (`RouteScratch.modelRef`) and used in place.
+    /// `policy.predict`, with `self` borrowed (`RouteScratch.modelRef`): inlined into `Engine.decide`, the compiler
+    /// retained the model, whose reference count would bounce between the cores serving other connections.
     @inline(never)
     func predict(text: UnsafeBufferPointer<UInt8>?, scratch: inout DecisionScratch) {
         policy.predict(text: text, scratch: &scratch)

@@ -105,25 +105,27 @@ extension ProtocolHandler {
         case nil:
             decision = engine.decide(text: nil, scratch: &scratch)
         }
-        // The whole reply in one reservation, but an explanation.
-        let hasID = seen & Member.id.rawValue != 0
-        scratch.routeMembers.withEntry(decision.action) { members in
+        // The reply in two reservations, `{` to `"ok":true` then the route's members: each closure captures locals
+        // only, not `self`, so the arrays it reads (`id`, the members' table) are borrowed in place; one closure
+        // over both made the compiler retain and release three arrays a route.
+        if seen & Member.id.rawValue == 0 {
+            w.write(reserving: 1 + JSONSpan.room(string: 2) + 5) { Self.writeHead(id: nil, number: nil, into: &$0) }
+        } else if let idNumber {
+            w.write(reserving: 1 + 5 + JSONSpan.roomForNumber + JSONSpan.room(string: 2) + 5) {
+                Self.writeHead(id: nil, number: idNumber, into: &$0)
+            }
+        } else {
             id.withUnsafeBufferPointer { idBytes in
-                // `{`, `"id":` and the id (a string's room covers its key's too), `,"ok":true`, the route's
-                // members, `}`.
-                let room = 1 + 5 + max(JSONSpan.room(string: idBytes.count), JSONSpan.roomForNumber)
-                    + JSONSpan.room(string: 2) + 5 + Engine.routeRoom(members) + 1
-                w.write(reserving: room) { s in
-                    s.beginObject()
-                    if hasID {
-                        s.key(literal: "id")
-                        if let idNumber { s.number(idNumber) } else { s.string(utf8: idBytes) }
-                    }
-                    s.key(literal: "ok")
-                    s.bool(true)
-                    Engine.writeRoute(decision, members: members, into: &s)
-                    if !explain { s.endObject() }
+                // A string's room covers its key's too.
+                w.write(reserving: 1 + 5 + JSONSpan.room(string: idBytes.count) + JSONSpan.room(string: 2) + 5) {
+                    Self.writeHead(id: idBytes, number: nil, into: &$0)
                 }
+            }
+        }
+        scratch.routeMembers.withEntry(decision.action) { members in
+            w.write(reserving: Engine.routeRoom(members) + 1) { s in
+                Engine.writeRoute(decision, members: members, into: &s)
+                if !explain { s.endObject() }
             }
         }
         if explain {
@@ -131,6 +133,20 @@ extension ProtocolHandler {
             w.endObject()
         }
         return true
+    }
+
+    /// A route reply up to its route members: `{`, the id when there is one (a string's bytes or a number), `"ok":true`.
+    private static func writeHead(id: UnsafeBufferPointer<UInt8>?, number: Double?, into s: inout JSONSpan) {
+        s.beginObject()
+        if let id {
+            s.key(literal: "id")
+            s.string(utf8: id)
+        } else if let number {
+            s.key(literal: "id")
+            s.number(number)
+        }
+        s.key(literal: "ok")
+        s.bool(true)
     }
 
     /// `{` name `:` number, ... `}` into the signal slots of the live (and shadow) scratch: the last of duplicate
