@@ -113,8 +113,8 @@ package struct JSONSpan {
         let m = value.magnitude
         guard m >= 1, m < 0x1p47 else { return false }
         let scaled = m * 65536  // exact: a power of two
-        guard scaled == scaled.rounded(.towardZero) else { return false }
-        let fixed = UInt64(scaled)
+        let fixed = UInt64(scaled)  // < 2^63; a conversion, where `rounded(.towardZero)` called libm's `trunc`
+        guard Double(fixed) == scaled else { return false }
         let fraction = fixed & 0xFFFF  // not 0: `value` is no integer
         // fraction / 2^16 = (fraction >> z) / 2^places: `places` decimals, the last one 5.
         let z = fraction.trailingZeroBitCount
@@ -222,8 +222,12 @@ package struct JSONSpan {
         count += length
     }
 
-    /// 5^0 ... 5^16.
-    static let powersOfFive: [UInt64] = (0...16).map { (0..<$0).reduce(UInt64(1)) { p, _ in p * 5 } }
+    /// 5^0 ... 5^16. Literals, not computed: the compiler lays a constant array out statically, so a read needs no
+    /// `swift_once` (it did for the `map` these replace).
+    static let powersOfFive: [UInt64] = [
+        1, 5, 25, 125, 625, 3125, 15625, 78125, 390625, 1953125, 9765625, 48828125, 244140625, 1220703125, 6103515625,
+        30517578125, 152587890625,
+    ]
 
     static let digitPairs: StaticString = """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\
@@ -231,8 +235,12 @@ package struct JSONSpan {
         8081828384858687888990919293949596979899
         """
 
-    /// 10^0 ... 10^19.
-    static let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(UInt64(1)) { p, _ in p * 10 } }
+    /// 10^0 ... 10^19 (literals, as `powersOfFive`).
+    static let powersOfTen: [UInt64] = [
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000,
+        1000000000000, 10000000000000, 100000000000000, 1000000000000000, 10000000000000000, 100000000000000000,
+        1000000000000000000, 10000000000000000000,
+    ]
 
     /// How many decimal digits `value` has (1 for 0): ⌊log10 2^bits⌋ (bits · 1233 / 4096), plus one when `value`
     /// reaches the next power of ten.

@@ -49,8 +49,10 @@ extension Policy {
                 extractor.extract(text: text, signals: signals, into: f)
             }
         } else {
-            scratch.signals.withUnsafeBufferPointer { s in
-                scratch.features.withUnsafeMutableBufferPointer { extractor.extract(text: text, signals: s, into: $0) }
+            scratch.signals.withUnsafeMutableBufferPointer { s in  // mutable: see `evaluate(scratch:)`
+                scratch.features.withUnsafeMutableBufferPointer {
+                    extractor.extract(text: text, signals: UnsafeBufferPointer(s), into: $0)
+                }
             }
         }
         evaluate(scratch: &scratch)

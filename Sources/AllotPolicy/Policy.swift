@@ -61,12 +61,15 @@ public final class Policy: Sendable {
 
     /// `evaluate` on `scratch.features`, into `scratch.codes`, `scratch.utilities` and `scratch.costs`, with the
     /// evaluator's buffers kept in `scratch`: no allocation.
+    /// (`features` is only read, but through a mutable access: a shared one, with the scratch's other arrays written
+    /// meanwhile, made the compiler retain and release it every route.)
     public func evaluate(scratch: inout DecisionScratch) {
-        scratch.features.withUnsafeBufferPointer { f in
+        scratch.features.withUnsafeMutableBufferPointer { f in
             scratch.codes.withUnsafeMutableBufferPointer { c in
                 scratch.utilities.withUnsafeMutableBufferPointer { u in
                     scratch.costs.withUnsafeMutableBufferPointer {
-                        evaluate(features: f, codes: c, utilities: u, costs: $0, scratch: &scratch.heads)
+                        evaluate(features: UnsafeBufferPointer(f), codes: c, utilities: u, costs: $0,
+                                 scratch: &scratch.heads)
                     }
                 }
             }
