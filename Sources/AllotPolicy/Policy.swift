@@ -61,9 +61,9 @@ public final class Policy: Sendable {
 
     /// `evaluate` on `scratch.features`, into `scratch.codes`, `scratch.utilities` and `scratch.costs`, with the
     /// evaluator's buffers kept in `scratch`: no allocation.
-    /// (`features` is only read, but through a mutable access: a shared one, with the scratch's other arrays written
-    /// meanwhile, made the compiler retain and release it every route.)
     public func evaluate(scratch: inout DecisionScratch) {
+        // `features` is only read, but through a mutable access: a shared one, with the scratch's other arrays
+        // written meanwhile, made the compiler retain and release it every route.
         scratch.features.withUnsafeMutableBufferPointer { f in
             scratch.codes.withUnsafeMutableBufferPointer { c in
                 scratch.utilities.withUnsafeMutableBufferPointer { u in

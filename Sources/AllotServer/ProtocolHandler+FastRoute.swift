@@ -116,7 +116,6 @@ extension ProtocolHandler {
             }
         } else {
             id.withUnsafeBufferPointer { idBytes in
-                // A string's room covers its key's too.
                 w.write(reserving: 1 + 5 + JSONSpan.room(string: idBytes.count) + JSONSpan.room(string: 2) + 5) {
                     Self.writeHead(id: idBytes, number: nil, into: &$0)
                 }
@@ -135,7 +134,8 @@ extension ProtocolHandler {
         return true
     }
 
-    /// A route reply up to its route members: `{`, the id when there is one (a string's bytes or a number), `"ok":true`.
+    /// A route reply up to its route members: `{`, the id when there is one (a string's bytes or a number),
+    /// `"ok":true`.
     private static func writeHead(id: UnsafeBufferPointer<UInt8>?, number: Double?, into s: inout JSONSpan) {
         s.beginObject()
         if let id {

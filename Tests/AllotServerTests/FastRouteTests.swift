@@ -236,6 +236,23 @@ struct FastRouteTests {
         #expect(pair.fast.fastRoutes == 0)
     }
 
+    /// The reply's head at its longest, in the room the fast path reserves for it: a 256-byte id of control
+    /// characters (each escaped to 6 bytes) and ids whose numbers take the longest form; with an explanation too.
+    @Test func longestIDsFitTheirReservedRoom() throws {
+        let dir = Daemon.tempDir()
+        try Self.writeModel(signals: ["probe_agree"], to: dir + "/m.allot")
+        var pair = try Pair(model: dir + "/m.allot")
+        let control = String(repeating: "\\u0001", count: 256)
+        for id in ["\"\(control)\"", "-2.2250738585072014e-308", "-1.7976931348623157e+308", "-9007199254740992",
+                   "-4.9e-324"] {
+            for explain in ["false", "true"] {
+                let reply = pair.check(Array(#"{"op":"route","id":\#(id),"text":"x","explain":\#(explain)}"#.utf8))
+                #expect(reply.contains(#""ok":true"#), "\(reply)")
+            }
+        }
+        #expect(pair.fast.fastRoutes == 10)
+    }
+
     /// A reload between routes: the fast path's cached model follows it (the generation moved).
     @Test func reloadSwapsTheCachedModel() throws {
         let dir = Daemon.tempDir()
