@@ -108,18 +108,15 @@ extension ProtocolHandler {
         // The reply in two reservations, `{` to `"ok":true` then the route's members: each closure captures locals
         // only, not `self`, so the arrays it reads (`id`, the members' table) are borrowed in place; one closure
         // over both made the compiler retain and release three arrays a route.
-        if seen & Member.id.rawValue == 0 {
-            w.write(reserving: 1 + JSONSpan.room(string: 2) + 5) { Self.writeHead(id: nil, number: nil, into: &$0) }
-        } else if let idNumber {
-            w.write(reserving: 1 + 5 + JSONSpan.roomForNumber + JSONSpan.room(string: 2) + 5) {
-                Self.writeHead(id: nil, number: idNumber, into: &$0)
-            }
-        } else {
+        let head = 1 + 5 + JSONSpan.room(string: 2) + 5  // `{`, `"id":`, then `,"ok":true`
+        if seen & Member.id.rawValue != 0 && idNumber == nil {
             id.withUnsafeBufferPointer { idBytes in
-                w.write(reserving: 1 + 5 + JSONSpan.room(string: idBytes.count) + JSONSpan.room(string: 2) + 5) {
+                w.write(reserving: head + JSONSpan.room(string: idBytes.count)) {
                     Self.writeHead(id: idBytes, number: nil, into: &$0)
                 }
             }
+        } else {
+            w.write(reserving: head + JSONSpan.roomForNumber) { Self.writeHead(id: nil, number: idNumber, into: &$0) }
         }
         scratch.routeMembers.withEntry(decision.action) { members in
             w.write(reserving: Engine.routeRoom(members) + 1) { s in
@@ -138,13 +135,8 @@ extension ProtocolHandler {
     /// `"ok":true`.
     private static func writeHead(id: UnsafeBufferPointer<UInt8>?, number: Double?, into s: inout JSONSpan) {
         s.beginObject()
-        if let id {
-            s.key(literal: "id")
-            s.string(utf8: id)
-        } else if let number {
-            s.key(literal: "id")
-            s.number(number)
-        }
+        if id != nil || number != nil { s.key(literal: "id") }
+        if let id { s.string(utf8: id) } else if let number { s.number(number) }
         s.key(literal: "ok")
         s.bool(true)
     }
