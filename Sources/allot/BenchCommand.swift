@@ -36,9 +36,14 @@ struct BenchDecision: ParsableCommand {
         + "connections do, then with an engine each; the difference is what the one shared budget costs across "
         + "cores. 1: one thread only."))
     var threads = 1
+    @Option(help: ArgumentHelp("Also time lines with this many KiB written over before each, as the kernel and the "
+        + "client leave a sidecar's caches between requests: each line timed alone on the monotonic clock, the "
+        + "same way with nothing written over, and the timer's own cost subtracted. 0: off."))
+    var evictKb = 0
 
     func validate() throws {
         guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be 1 to 64") }
+        guard evictKb >= 0 && evictKb <= 1 << 20 else { throw ValidationError("--evict-kb must be 0 to 1048576") }
     }
 
     func run() throws {
@@ -92,6 +97,11 @@ struct BenchDecision: ParsableCommand {
         var wire: [Double] = []
         var shared: [Double] = []
         var apart: [Double] = []
+        var timedWarm: [Double] = []
+        var timedCold: [Double] = []
+        let evicted = UnsafeMutableRawBufferPointer.allocate(byteCount: max(64, evictKb << 10), alignment: 64)
+        defer { evicted.deallocate() }
+        evicted.initializeMemory(as: UInt8.self, repeating: 0)
         let engines = try (0..<(threads > 1 ? threads : 0)).map { _ in
             try DecisionHarness.engine(path: path, budget: budget)
         }
@@ -103,6 +113,10 @@ struct BenchDecision: ParsableCommand {
                                                    lines: harness.lines, requests: requests))
                 apart.append(ConcurrentLines.time(engines: engines, lines: harness.lines, requests: requests))
             }
+            if evictKb > 0 {
+                timedWarm.append(harness.timeLinesAlone(requests, evicting: nil))
+                timedCold.append(harness.timeLinesAlone(requests, evicting: evicted))
+            }
         }
         let m = policy.model
         return BenchDecisionResult(
@@ -112,7 +126,8 @@ struct BenchDecision: ParsableCommand {
             loadMs: BenchStats.median(loads) * 1e3, decideNs: BenchStats.median(decide) * 1e9,
             decideMinNs: (decide.min() ?? 0) * 1e9, lineNs: BenchStats.median(wire) * 1e9,
             threads: threads, sharedLineNs: BenchStats.median(shared) * 1e9,
-            apartLineNs: BenchStats.median(apart) * 1e9,
+            apartLineNs: BenchStats.median(apart) * 1e9, evictKb: evictKb,
+            timedWarmLineNs: BenchStats.median(timedWarm) * 1e9, timedColdLineNs: BenchStats.median(timedCold) * 1e9,
             actionShares: harness.actionShares)
     }
 
@@ -175,6 +190,18 @@ enum BenchPrompts {
 enum BenchStats {
     static func median(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.sorted()[xs.count / 2] }
 
+    static func monotonicNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// One byte written per cache line of `buffer`: those lines displace what the caches held.
+    static func writeOver(_ buffer: UnsafeMutableRawBufferPointer) {
+        let bytes = buffer.bindMemory(to: UInt8.self)
+        for i in stride(from: 0, to: bytes.count, by: 64) { bytes[i] &+= 1 }
+    }
+
     /// This thread's CPU time in seconds: on a shared machine, time spent preempted is not the decision's cost.
     static func cpuNow() -> Double {
         var ts = timespec()
@@ -192,6 +219,9 @@ struct BenchDecisionResult {
     /// engine each.
     var threads: Int
     var sharedLineNs, apartLineNs: Double
+    /// With `evictKb` > 0: the median line timed alone, as is and with that much written over before it.
+    var evictKb: Int
+    var timedWarmLineNs, timedColdLineNs: Double
     var actionShares: [Double]
 
     var json: String {
@@ -205,6 +235,9 @@ struct BenchDecisionResult {
             + (threads > 1
                 ? "\"threads\": \(threads), \"line_ns_shared_engine\": \(String(format: "%.1f", sharedLineNs)), "
                     + "\"line_ns_engine_each\": \(String(format: "%.1f", apartLineNs)), " : "")
+            + (evictKb > 0
+                ? "\"evict_kb\": \(evictKb), \"line_ns_timed_alone\": \(String(format: "%.1f", timedWarmLineNs)), "
+                    + "\"line_ns_timed_alone_evicted\": \(String(format: "%.1f", timedColdLineNs)), " : "")
             + "\"action_shares\": [\(shares)]}"
     }
 
@@ -212,6 +245,12 @@ struct BenchDecisionResult {
         guard threads > 1 else { return "" }
         return "\n  line, \(threads) threads \(String(format: "%.0f", sharedLineNs)) ns per request and thread "
             + "sharing one engine, \(String(format: "%.0f", apartLineNs)) with an engine each"
+    }
+
+    var evictText: String {
+        guard evictKb > 0 else { return "" }
+        return "\n  line, timed alone \(String(format: "%.0f", timedWarmLineNs)) ns; with \(evictKb) KiB written over "
+            + "before each \(String(format: "%.0f", timedColdLineNs)) ns"
     }
 
     var text: String {
@@ -222,7 +261,7 @@ struct BenchDecisionResult {
           decision        \(String(format: "%.0f", decideNs)) ns per request (median; best \
         \(String(format: "%.0f", decideMinNs))): features + heads + choice + reserve/settle
           line            \(String(format: "%.0f", lineNs)) ns per request: allotd's handler: parse + decision + \
-        reply\(threadsText)
+        reply\(threadsText)\(evictText)
           actions         \(actionShares.map { String(format: "%.2f", $0) }.joined(separator: " "))
         """
     }
@@ -320,6 +359,29 @@ struct DecisionHarness {
             lines[i % lines.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
         }
         return (BenchStats.cpuNow() - t0) / Double(n)
+    }
+
+    /// `n` lines, each timed alone on the monotonic clock (wall time: a preempted line is an outlier, which the
+    /// median leaves out), with `evicting` written over before each (one byte per cache line) when given. Returns
+    /// the median line less the median of an empty interval timed the same way (the timer's own cost), in seconds.
+    mutating func timeLinesAlone(_ n: Int, evicting: UnsafeMutableRawBufferPointer?) -> Double {
+        var lines = [UInt64](repeating: 0, count: n)
+        var empty = [UInt64](repeating: 0, count: n)
+        for i in 0..<n {
+            if let evicting { BenchStats.writeOver(evicting) }
+            let t0 = BenchStats.monotonicNs()
+            let t1 = BenchStats.monotonicNs()
+            empty[i] = t1 &- t0
+            if let evicting { BenchStats.writeOver(evicting) }
+            writer.reset()
+            let t2 = BenchStats.monotonicNs()
+            self.lines[i % self.lines.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+            let t3 = BenchStats.monotonicNs()
+            lines[i] = t3 &- t2
+        }
+        lines.sort()
+        empty.sort()
+        return Double(Int64(lines[n / 2]) - Int64(empty[n / 2])) * 1e-9
     }
 
     /// Every line once through the handler (untimed), so a line the daemon would refuse cannot pass for a fast one.

@@ -177,4 +177,33 @@ struct BenchToolsTests {
         #expect(refused.status != 0)
         #expect(refused.err.contains("--threads"))
     }
+
+    /// `allot bench-decision --evict-kb 64` also times each line alone, as is and with 64 KiB written over before
+    /// it, and reports both (only with `--evict-kb`); it refuses a negative size.
+    @Test func benchDecisionTimesLinesAloneWithTheCachesWrittenOver() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+            .standardized.path
+        let common = ["bench-decision", "--model", root + "/Models/default.allot", "--prompts",
+                      root + "/Models/data/gsm8k-cascade.jsonl", "--reps", "1", "--requests", "300", "--json"]
+        func models(_ extra: [String]) throws -> [[String: Any]] {
+            let r = try FleetTests.run(FleetTests.allot, common + extra)
+            #expect(r.status == 0, "\(r.err)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            return try #require(object["models"] as? [[String: Any]])
+        }
+        let evicted = try models(["--evict-kb", "64"])
+        #expect(evicted.count == 2)
+        for m in evicted {
+            #expect(m["evict_kb"] as? Int == 64)
+            let alone = try #require(m["line_ns_timed_alone"] as? Double)
+            let cold = try #require(m["line_ns_timed_alone_evicted"] as? Double)
+            #expect(alone > 0 && alone.isFinite && cold > 0 && cold.isFinite)
+        }
+        for m in try models([]) {
+            #expect(m["evict_kb"] == nil && m["line_ns_timed_alone"] == nil && m["line_ns_timed_alone_evicted"] == nil)
+        }
+        let refused = try FleetTests.run(FleetTests.allot, common + ["--evict-kb", "-1"])
+        #expect(refused.status != 0)
+        #expect(refused.err.contains("--evict-kb"))
+    }
 }
