@@ -44,6 +44,7 @@ struct BenchDecision: ParsableCommand {
     func validate() throws {
         guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be 1 to 64") }
         guard evictKb >= 0 && evictKb <= 1 << 20 else { throw ValidationError("--evict-kb must be 0 to 1048576") }
+        guard reps >= 1 && requests >= 1 else { throw ValidationError("--reps and --requests must be at least 1") }
     }
 
     func run() throws {

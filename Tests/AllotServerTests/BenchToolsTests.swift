@@ -205,5 +205,9 @@ struct BenchToolsTests {
         let refused = try FleetTests.run(FleetTests.allot, common + ["--evict-kb", "-1"])
         #expect(refused.status != 0)
         #expect(refused.err.contains("--evict-kb"))
+        // No lines to time: a usage error, not a median of nothing.
+        let none = try FleetTests.run(FleetTests.allot, common + ["--evict-kb", "64", "--requests", "0"])
+        #expect(none.status != 0)
+        #expect(none.err.contains("--requests"))
     }
 }
