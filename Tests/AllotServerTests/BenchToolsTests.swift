@@ -152,62 +152,57 @@ struct BenchToolsTests {
     /// `allot bench-decision --threads 2` times lines on two threads sharing one engine and on two with an engine
     /// each, and reports both (only with `--threads`); it refuses a thread count out of range.
     @Test func benchDecisionTimesLinesOnThreadsSharingAnEngineAndApart() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
-            .standardized.path
-        let common = ["bench-decision", "--model", root + "/Models/default.allot", "--prompts",
-                      root + "/Models/data/gsm8k-cascade.jsonl", "--reps", "1", "--requests", "300", "--json"]
-        func models(_ extra: [String]) throws -> [[String: Any]] {
-            let r = try FleetTests.run(FleetTests.allot, common + extra)
-            #expect(r.status == 0, "\(r.err)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
-            return try #require(object["models"] as? [[String: Any]])
-        }
-        let threaded = try models(["--threads", "2"])
-        #expect(threaded.count == 2)
-        for m in threaded {
-            #expect(m["threads"] as? Int == 2)
-            let shared = try #require(m["line_ns_shared_engine"] as? Double)
-            let apart = try #require(m["line_ns_engine_each"] as? Double)
-            #expect(shared > 0 && apart > 0)
-        }
-        for m in try models([]) {
-            #expect(m["threads"] == nil && m["line_ns_shared_engine"] == nil && m["line_ns_engine_each"] == nil)
-        }
-        let refused = try FleetTests.run(FleetTests.allot, common + ["--threads", "0"])
-        #expect(refused.status != 0)
-        #expect(refused.err.contains("--threads"))
+        try Self.checkOptionalTiming(["--threads", "2"], count: ("threads", 2),
+                                     times: ["line_ns_shared_engine", "line_ns_engine_each"],
+                                     refused: [["--threads", "0"]: "--threads"])
     }
 
     /// `allot bench-decision --evict-kb 64` also times each line alone, as is and with 64 KiB written over before
-    /// it, and reports both (only with `--evict-kb`); it refuses a negative size.
+    /// it, and reports both (only with `--evict-kb`); it refuses a negative size, and no lines to time (a usage
+    /// error, not a median of nothing).
     @Test func benchDecisionTimesLinesAloneWithTheCachesWrittenOver() throws {
+        try Self.checkOptionalTiming(["--evict-kb", "64"], count: ("evict_kb", 64),
+                                     times: ["line_ns_timed_alone", "line_ns_timed_alone_evicted"],
+                                     refused: [["--evict-kb", "-1"]: "--evict-kb",
+                                               ["--evict-kb", "64", "--requests", "0"]: "--requests"])
+    }
+
+    /// With `option`, every model's result has `count` and positive, finite `times`; without it, none of those
+    /// keys; each of `refused` fails with its message naming the option it names.
+    static func checkOptionalTiming(_ option: [String], count: (key: String, value: Int), times: [String],
+                                    refused: [[String]: String]) throws {
+        let measured = try benchDecisionModels(option)
+        #expect(measured.count == 2)
+        for m in measured {
+            #expect(m[count.key] as? Int == count.value)
+            for key in times {
+                let t = try #require(m[key] as? Double, "\(key)")
+                #expect(t > 0 && t.isFinite, "\(key) \(t)")
+            }
+        }
+        for m in try benchDecisionModels([]) {
+            for key in [count.key] + times { #expect(m[key] == nil, "\(key)") }
+        }
+        for (arguments, message) in refused {
+            let r = try FleetTests.run(FleetTests.allot, benchDecision + arguments)
+            #expect(r.status != 0, "\(arguments)")
+            #expect(r.err.contains(message), "\(arguments): \(r.err)")
+        }
+    }
+
+    /// `allot bench-decision` on the default model and the repository's prompts, one short repetition, as JSON.
+    static let benchDecision: [String] = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
             .standardized.path
-        let common = ["bench-decision", "--model", root + "/Models/default.allot", "--prompts",
-                      root + "/Models/data/gsm8k-cascade.jsonl", "--reps", "1", "--requests", "300", "--json"]
-        func models(_ extra: [String]) throws -> [[String: Any]] {
-            let r = try FleetTests.run(FleetTests.allot, common + extra)
-            #expect(r.status == 0, "\(r.err)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
-            return try #require(object["models"] as? [[String: Any]])
-        }
-        let evicted = try models(["--evict-kb", "64"])
-        #expect(evicted.count == 2)
-        for m in evicted {
-            #expect(m["evict_kb"] as? Int == 64)
-            let alone = try #require(m["line_ns_timed_alone"] as? Double)
-            let cold = try #require(m["line_ns_timed_alone_evicted"] as? Double)
-            #expect(alone > 0 && alone.isFinite && cold > 0 && cold.isFinite)
-        }
-        for m in try models([]) {
-            #expect(m["evict_kb"] == nil && m["line_ns_timed_alone"] == nil && m["line_ns_timed_alone_evicted"] == nil)
-        }
-        let refused = try FleetTests.run(FleetTests.allot, common + ["--evict-kb", "-1"])
-        #expect(refused.status != 0)
-        #expect(refused.err.contains("--evict-kb"))
-        // No lines to time: a usage error, not a median of nothing.
-        let none = try FleetTests.run(FleetTests.allot, common + ["--evict-kb", "64", "--requests", "0"])
-        #expect(none.status != 0)
-        #expect(none.err.contains("--requests"))
+        return ["bench-decision", "--model", root + "/Models/default.allot", "--prompts",
+                root + "/Models/data/gsm8k-cascade.jsonl", "--reps", "1", "--requests", "300", "--json"]
+    }()
+
+    /// `benchDecision` with `extra` arguments: its per-model results, after checking that it succeeded.
+    static func benchDecisionModels(_ extra: [String]) throws -> [[String: Any]] {
+        let r = try FleetTests.run(FleetTests.allot, benchDecision + extra)
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        return try #require(object["models"] as? [[String: Any]])
     }
 }
