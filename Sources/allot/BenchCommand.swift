@@ -10,7 +10,8 @@ import Foundation
 /// then `settle`). Also a whole request line through the daemon's own handler (`ProtocolHandler` on an `Engine`
 /// serving the model: parse, decision, lock, reservation, reply; everything but the socket), and the time to
 /// load and verify each model. Run it in release mode; times
-/// are the thread's CPU time, so preemption by other processes does not count.
+/// are the thread's CPU time, so preemption by other processes does not count (but `--evict-kb`'s lines timed
+/// alone, which are medians of wall-clock intervals).
 ///
 /// Models: the default model (`Models/default.allot`) when present, and a synthetic 5-action x 200-tree x
 /// depth-6 model (`SyntheticModel`) whose bins are quantiles of the real prompts' features, so trees see
@@ -43,7 +44,8 @@ struct BenchDecision: ParsableCommand {
 
     func validate() throws {
         guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be 1 to 64") }
-        guard evictKb >= 0 && evictKb <= 1 << 20 else { throw ValidationError("--evict-kb must be 0 to 1048576") }
+        // 64 MiB is past the last-level cache of any machine this runs on; more only takes longer.
+        guard evictKb >= 0 && evictKb <= 1 << 16 else { throw ValidationError("--evict-kb must be 0 to 65536") }
         guard reps >= 1 && requests >= 1 else { throw ValidationError("--reps and --requests must be at least 1") }
     }
 
@@ -73,7 +75,8 @@ struct BenchDecision: ParsableCommand {
     }
 
     /// Load + verify as `allotd` does it (read, signature when keys are given, integrity, inflate, decode,
-    /// validate, build the policy), then the timed loops. All times are this thread's CPU time.
+    /// validate, build the policy), then the timed loops. Times are this thread's CPU time, but the lines timed
+    /// alone (`timeLinesAlone`).
     func measure(name: String, path: String, trustedKeys: [[UInt8]]?, pool: [BenchPrompt]) throws
         -> BenchDecisionResult
     {
@@ -197,7 +200,7 @@ enum BenchStats {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
-    /// One byte written per cache line of `buffer`: those lines displace what the caches held.
+    /// One byte written per 64 bytes of `buffer` (a cache line here): those lines displace what the caches held.
     static func writeOver(_ buffer: UnsafeMutableRawBufferPointer) {
         let bytes = buffer.bindMemory(to: UInt8.self)
         for i in stride(from: 0, to: bytes.count, by: 64) { bytes[i] &+= 1 }
@@ -220,7 +223,8 @@ struct BenchDecisionResult {
     /// engine each.
     var threads: Int
     var sharedLineNs, apartLineNs: Double
-    /// With `evictKb` > 0: the median line timed alone, as is and with that much written over before it.
+    /// With `evictKb` > 0: the median line timed alone less the timer's own cost, as is and with that many KiB
+    /// written over before it.
     var evictKb: Int
     var timedWarmLineNs, timedColdLineNs: Double
     var actionShares: [Double]
@@ -363,26 +367,26 @@ struct DecisionHarness {
     }
 
     /// `n` lines, each timed alone on the monotonic clock (wall time: a preempted line is an outlier, which the
-    /// median leaves out), with `evicting` written over before each (one byte per cache line) when given. Returns
+    /// median leaves out), with `evicting` written over before each (one byte per 64 bytes) when given. Returns
     /// the median line less the median of an empty interval timed the same way (the timer's own cost), in seconds.
     mutating func timeLinesAlone(_ n: Int, evicting: UnsafeMutableRawBufferPointer?) -> Double {
-        var lines = [UInt64](repeating: 0, count: n)
-        var empty = [UInt64](repeating: 0, count: n)
+        var lineNs = [UInt64](repeating: 0, count: n)
+        var emptyNs = [UInt64](repeating: 0, count: n)
         for i in 0..<n {
             if let evicting { BenchStats.writeOver(evicting) }
             let t0 = BenchStats.monotonicNs()
             let t1 = BenchStats.monotonicNs()
-            empty[i] = t1 &- t0
+            emptyNs[i] = t1 &- t0
             if let evicting { BenchStats.writeOver(evicting) }
             writer.reset()
             let t2 = BenchStats.monotonicNs()
-            self.lines[i % self.lines.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+            lines[i % lines.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
             let t3 = BenchStats.monotonicNs()
-            lines[i] = t3 &- t2
+            lineNs[i] = t3 &- t2
         }
-        lines.sort()
-        empty.sort()
-        return Double(Int64(lines[n / 2]) - Int64(empty[n / 2])) * 1e-9
+        lineNs.sort()
+        emptyNs.sort()
+        return Double(Int64(bitPattern: lineNs[n / 2] &- emptyNs[n / 2])) * 1e-9
     }
 
     /// Every line once through the handler (untimed), so a line the daemon would refuse cannot pass for a fast one.

@@ -152,36 +152,38 @@ struct BenchToolsTests {
     /// `allot bench-decision --threads 2` times lines on two threads sharing one engine and on two with an engine
     /// each, and reports both (only with `--threads`); it refuses a thread count out of range.
     @Test func benchDecisionTimesLinesOnThreadsSharingAnEngineAndApart() throws {
-        try Self.checkOptionalTiming(["--threads", "2"], count: ("threads", 2),
+        try Self.checkOptionalTiming(["--threads", "2"], echo: ("threads", 2),
                                      times: ["line_ns_shared_engine", "line_ns_engine_each"],
-                                     refused: [["--threads", "0"]: "--threads"])
+                                     refused: [(["--threads", "0"], "--threads must be 1 to 64")])
     }
 
     /// `allot bench-decision --evict-kb 64` also times each line alone, as is and with 64 KiB written over before
-    /// it, and reports both (only with `--evict-kb`); it refuses a negative size, and no lines to time (a usage
-    /// error, not a median of nothing).
+    /// it, and reports both (only with `--evict-kb`); it refuses a size out of range, and no lines or repetitions
+    /// to time (a usage error, not a median of nothing).
     @Test func benchDecisionTimesLinesAloneWithTheCachesWrittenOver() throws {
-        try Self.checkOptionalTiming(["--evict-kb", "64"], count: ("evict_kb", 64),
+        let empty = "--reps and --requests must be at least 1"
+        try Self.checkOptionalTiming(["--evict-kb", "64"], echo: ("evict_kb", 64),
                                      times: ["line_ns_timed_alone", "line_ns_timed_alone_evicted"],
-                                     refused: [["--evict-kb", "-1"]: "--evict-kb",
-                                               ["--evict-kb", "64", "--requests", "0"]: "--requests"])
+                                     refused: [(["--evict-kb", "65537"], "--evict-kb must be 0 to 65536"),
+                                               (["--evict-kb", "64", "--requests", "0"], empty),
+                                               (["--evict-kb", "64", "--reps", "0"], empty)])
     }
 
-    /// With `option`, every model's result has `count` and positive, finite `times`; without it, none of those
-    /// keys; each of `refused` fails with its message naming the option it names.
-    static func checkOptionalTiming(_ option: [String], count: (key: String, value: Int), times: [String],
-                                    refused: [[String]: String]) throws {
+    /// With `option`, every model's result echoes it (`echo`) and has positive, finite `times`; without it, it has
+    /// none of those keys. Each of `refused`'s arguments fails, printing its message.
+    static func checkOptionalTiming(_ option: [String], echo: (key: String, value: Int), times: [String],
+                                    refused: [(arguments: [String], message: String)]) throws {
         let measured = try benchDecisionModels(option)
         #expect(measured.count == 2)
         for m in measured {
-            #expect(m[count.key] as? Int == count.value)
+            #expect(m[echo.key] as? Int == echo.value)
             for key in times {
                 let t = try #require(m[key] as? Double, "\(key)")
                 #expect(t > 0 && t.isFinite, "\(key) \(t)")
             }
         }
         for m in try benchDecisionModels([]) {
-            for key in [count.key] + times { #expect(m[key] == nil, "\(key)") }
+            for key in [echo.key] + times { #expect(m[key] == nil, "\(key)") }
         }
         for (arguments, message) in refused {
             let r = try FleetTests.run(FleetTests.allot, benchDecision + arguments)
