@@ -103,9 +103,10 @@ struct BenchDecision: ParsableCommand {
         var apart: [Double] = []
         var timedWarm: [Double] = []
         var timedCold: [Double] = []
-        let evicted = UnsafeMutableRawBufferPointer.allocate(byteCount: max(64, evictKb << 10), alignment: 64)
-        defer { evicted.deallocate() }
-        evicted.initializeMemory(as: UInt8.self, repeating: 0)
+        let evicted = evictKb > 0
+            ? UnsafeMutableRawBufferPointer.allocate(byteCount: evictKb << 10, alignment: 64) : nil
+        defer { evicted?.deallocate() }
+        evicted?.initializeMemory(as: UInt8.self, repeating: 0)
         let engines = try (0..<(threads > 1 ? threads : 0)).map { _ in
             try DecisionHarness.engine(path: path, budget: budget)
         }
@@ -117,7 +118,7 @@ struct BenchDecision: ParsableCommand {
                                                    lines: harness.lines, requests: requests))
                 apart.append(ConcurrentLines.time(engines: engines, lines: harness.lines, requests: requests))
             }
-            if evictKb > 0 {
+            if let evicted {
                 timedWarm.append(harness.timeLinesAlone(requests, evicting: nil))
                 timedCold.append(harness.timeLinesAlone(requests, evicting: evicted))
             }
@@ -359,11 +360,15 @@ struct DecisionHarness {
         -> Double
     {
         let t0 = BenchStats.cpuNow()
-        for i in 0..<n {
-            writer.reset()
-            lines[i % lines.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
-        }
+        for i in 0..<n { handle(lines[i % lines.count], handler: &handler, writer: &writer) }
         return (BenchStats.cpuNow() - t0) / Double(n)
+    }
+
+    /// One line through `handler`, its reply in `writer` (emptied first).
+    @inline(__always)
+    static func handle(_ line: [UInt8], handler: inout ProtocolHandler, writer: inout JSONWriter) {
+        writer.reset()
+        line.withUnsafeBytes { handler.handle(line: $0, into: &writer) }
     }
 
     /// `n` lines, each timed alone on the monotonic clock (wall time: a preempted line is an outlier, which the
@@ -378,9 +383,8 @@ struct DecisionHarness {
             let t1 = BenchStats.monotonicNs()
             emptyNs[i] = t1 &- t0
             if let evicting { BenchStats.writeOver(evicting) }
-            writer.reset()
             let t2 = BenchStats.monotonicNs()
-            lines[i % lines.count].withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+            DecisionHarness.handle(lines[i % lines.count], handler: &handler, writer: &writer)
             let t3 = BenchStats.monotonicNs()
             lineNs[i] = t3 &- t2
         }
@@ -392,15 +396,13 @@ struct DecisionHarness {
     /// Every line once through the handler (untimed), so a line the daemon would refuse cannot pass for a fast one.
     mutating func checkLines() throws {
         for line in lines {
-            writer.reset()
-            line.withUnsafeBytes { handler.handle(line: $0, into: &writer) }
+            DecisionHarness.handle(line, handler: &handler, writer: &writer)
             guard case .object(let reply) = try JSONParser.parse(writer.bytes), reply["ok"] == .bool(true) else {
                 throw ValidationError("allotd's handler refused a bench line: \(writer.text)")
             }
         }
     }
 }
-
 
 /// Lines through allotd's handler on several threads at once, one per engine given (the same engine repeated: the
 /// threads share it as allotd's connections do). Each thread has its own handler and its own copy of the lines, so
