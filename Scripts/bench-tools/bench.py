@@ -393,7 +393,7 @@ def main():
     with open(args.json, "w") as f:
         json.dump(result, f, indent=2)
     md = markdown(result)
-    with open(os.path.splitext(args.json)[0] + ".md", "w") as f:  # the README table, beside the JSON
+    with open(os.path.splitext(args.json)[0] + ".md", "w") as f:  # the full table (docs/performance.md), beside the JSON
         f.write(md)
     print(md)
 
