@@ -289,8 +289,8 @@ package enum Sys {
     @discardableResult
     package static func removeStaleTemporaries(of path: String) -> Int {
         let dir = StateStore.directory(of: path)
-        let prefix = String(path[path.index(after: path.lastIndex(of: "/") ?? path.index(before: path.startIndex))...])
-            + StateStore.temporaryInfix
+        let name = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[path.index(after: $0)...]) } ?? path
+        let prefix = name + StateStore.temporaryInfix
         guard let d = opendir(dir) else { return 0 }
         defer { closedir(d) }
         var removed = 0

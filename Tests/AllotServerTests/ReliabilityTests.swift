@@ -143,16 +143,20 @@ struct ReliabilityTests {
     }
 
     /// Finding 2: a kill during a save leaves `<state>.tmp.<pid>` behind, and nothing removes it (each crash adds
-    /// one the size of the state file). A start should remove those of dead processes.
-    @Test func staleStateTempFilesAreRemovedAtStart() throws {
+    /// one the size of the state file). A start should remove those of dead processes, whether `--state` is a
+    /// path or a bare file name in the working directory (which once trapped at start).
+    @Test(arguments: ["absolute", "bare"])
+    func staleStateTempFilesAreRemovedAtStart(_ form: String) throws {
         let dir = Daemon.tempDir()
         try TestModel.write(to: dir + "/m.allot")
         let stale = dir + "/state.bin.tmp.999999"
         try Data(repeating: 0, count: 1000).write(to: URL(fileURLWithPath: stale))
-        let d = try Daemon(args: ["--model", dir + "/m.allot", "--state", dir + "/state.bin"], dir: dir)
+        let state = form == "bare" ? "state.bin" : dir + "/state.bin"
+        let d = try Daemon(args: ["--model", dir + "/m.allot", "--state", state], dir: dir)
         _ = try Client(path: d.socket).call(#"{"op":"route","text":"x"}"#)
         d.stop()
         #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(FileManager.default.fileExists(atPath: dir + "/state.bin"))
     }
 
     /// The connection limit filled by clients stuck inside a line: the clients already connected get every

@@ -35,6 +35,7 @@ final class Daemon: @unchecked Sendable {
         }
         process.executableURL = URL(fileURLWithPath: Daemon.binary)
         process.arguments = ["--socket", socket] + args
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)  // relative paths in `args` are in `dir`
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
