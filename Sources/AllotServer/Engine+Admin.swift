@@ -94,6 +94,8 @@ extension Engine {
         w.int(p.outstanding)
         w.key("expired")
         w.int(Int(clamping: p.expired))
+        w.key("evicted")
+        w.int(Int(clamping: p.evicted))
         w.key("actions")
         w.beginObject()
         for (i, a) in m.model.file.actions.enumerated() where i < p.perAction.count {

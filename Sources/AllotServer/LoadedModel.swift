@@ -25,14 +25,15 @@ final class LoadedModel: Sendable {
     /// bytes would not reproduce, so such models take the generic path.
     let signalBytes: [[UInt8]]?
 
-    private init(path: String, file: AllotModelFile, header: ModelHeader, policy: Policy, signer: String?) {
+    private init(
+        path: String, file: AllotModelFile, header: ModelHeader, policy: Policy, signer: String?, params: [JSONValue]
+    ) {
         self.path = path
         self.file = file
         self.header = header
         self.policy = policy
         self.sha256 = LoadedModel.hex(header.sha256)
         self.signer = signer
-        let params = file.actions.map { (try? JSONParser.parse($0.params)) ?? .object([:]) }
         self.params = params
         routeMembers = file.actions.indices.map { a in
             JSONWriter.members { w in
@@ -79,7 +80,17 @@ final class LoadedModel: Sendable {
         } catch {
             throw ServerError(.model, "\(path): \(error)")
         }
-        return LoadedModel(path: path, file: file, header: header, policy: policy, signer: signer)
+        // The reader checked each action's params is a JSON object nested at most 64 deep; served parsed (and
+        // written back out), so a file this parser refuses is refused here rather than served as something else.
+        var params: [JSONValue] = []
+        for a in file.actions {
+            do {
+                params.append(try JSONParser.parse(Array(a.params.utf8), maxDepth: 64))
+            } catch {
+                throw ServerError(.model, "\(path): params of action \"\(a.name)\": \(error.message)")
+            }
+        }
+        return LoadedModel(path: path, file: file, header: header, policy: policy, signer: signer, params: params)
     }
 
     /// `policy.predict`, with `self` borrowed (`RouteScratch.modelRef`): inlined into `Engine.decide`, the compiler

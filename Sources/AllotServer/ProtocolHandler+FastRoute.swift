@@ -8,7 +8,7 @@ import Glibc
 /// It answers only a line that is one JSON object whose members are among `op`, `id`, `text`, `signals` and
 /// `explain`, each at most once, keys without escapes, `"op":"route"` (no escapes), `id` a string of at most 256
 /// bytes or a finite number, `text` a string or null, `signals` null or an object of finite numbers with ASCII
-/// keys without escapes, `explain` a boolean or null, and `text` or `signals` present. Everything it reads goes
+/// keys without escapes, `explain` a boolean or null, and a non-null `text` or `signals`. Everything it reads goes
 /// through `JSONCursor`, i.e. `JSONParser`'s own code, so such a line means the same to both paths, and the reply
 /// is written by the same code. Anything else, valid or not, returns false having written nothing, and the
 /// generic path answers it: every error reply stays the generic path's (Tests/AllotServerTests/FastRouteTests
@@ -52,6 +52,7 @@ extension ProtocolHandler {
         var idNumber: Double?
         var textBytes: JSONCursor.StringBytes?
         var explain = false
+        var hasSignals = false  // null signals are no signals, as for text
         c.skipWhitespace()
         while true {
             guard let key = c.plainString(), let member = Member(key), seen & member.rawValue == 0 else { return false }
@@ -77,7 +78,10 @@ extension ProtocolHandler {
                     guard c.take(literal: "null") else { return false }
                 }
             case .signals:
-                guard c.take(literal: "null") || readSignals(&c) else { return false }
+                if !c.take(literal: "null") {
+                    guard readSignals(&c) else { return false }
+                    hasSignals = true
+                }
             case .explain:
                 if c.take(literal: "true") {
                     explain = true
@@ -92,7 +96,7 @@ extension ProtocolHandler {
         }
         c.skipWhitespace()
         guard c.isAtEnd, seen & Member.op.rawValue != 0,
-            textBytes != nil || seen & Member.signals.rawValue != 0
+            textBytes != nil || hasSignals
         else { return false }
 
         let decision: RouteDecision

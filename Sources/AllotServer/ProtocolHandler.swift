@@ -57,7 +57,7 @@ package struct ProtocolHandler {
         }
         let id = request["id"]
         if let id, !ProtocolHandler.isValidID(id) {
-            reject(.badRequest, "\"id\" must be a string or a number", into: &w)
+            reject(.badRequest, "\"id\" must be a string of at most 256 bytes or a finite number", into: &w)
             return
         }
         guard let opValue = request["op"] else {
@@ -225,7 +225,7 @@ struct RouteRequest {
             }
             signals = obj
         }
-        if text == nil && r["signals"] == nil {
+        if text == nil && (r["signals"] ?? .null).isNull {
             throw ServerError(.badRequest, "a route needs \"text\", \"signals\" or both")
         }
         switch r["explain"] {

@@ -1,3 +1,4 @@
+import AllotPolicy
 import Glibc
 
 /// Everything `allotd` is told at start. Parsed from flags by `ServerConfig.parse(_:)`.
@@ -16,10 +17,10 @@ public struct ServerConfig: Sendable {
     public var mode: BudgetMode = .window(requests: 1000)
     public var statePath: String?
     public var socketMode: mode_t = 0o660
-    /// Peers allowed to route/report/stats. Empty lists: the daemon's own uid and gid.
+    /// Peers allowed to route/report/stats. Both empty: the daemon's own uid and gid; either given replaces both.
     public var allowUIDs: [UInt32] = []
     public var allowGIDs: [UInt32] = []
-    /// Peers allowed admin ops (`reload`, `shadow`). Empty: the daemon's own uid (and root).
+    /// Peers allowed admin ops (`reload`, `shadow`). Empty: the daemon's own uid.
     public var adminUIDs: [UInt32] = []
     public var maxConnections = 128
     public var idleTimeout = 60.0
@@ -67,13 +68,14 @@ public struct ServerConfig: Sendable {
           --model FILE          model file (.allot) to serve; reloaded on SIGHUP or the `reload` op
           --socket PATH         Unix socket path to listen on (ignored under systemd socket activation)
           --budget B            target mean cost per request, in the model's cost unit
-          --window N            budget over the last N requests (default 1000)
+          --window N            budget over the last N requests (default 1000, at most 131072)
           --rate R              rate budget: R cost units per second ...
           --horizon T           ... over a rolling window of T seconds (with --rate)
           --state FILE          persist λ, spend and reservations here (crash-safe) and resume from it
           --mode OCTAL          socket file mode (default 0660)
           --allow-uid UID       peer uid allowed to use the socket (repeatable; default: own uid)
-          --allow-gid GID       peer gid allowed to use the socket (repeatable; default: own gid)
+          --allow-gid GID       peer gid allowed to use the socket (repeatable; default: own gid; either
+                                allow list given replaces both defaults)
           --admin-uid UID       peer uid allowed admin ops: reload, shadow (repeatable; default: own uid)
           --max-connections N   concurrent connections (default 128); more are answered `unavailable`
           --idle-timeout S      close a connection idle or stalled for S seconds (default 60)
@@ -150,8 +152,9 @@ extension ServerConfig {
             case "--budget": c.budget = try number()
             case "--window":
                 let n = try number(min: 1, positive: false)
-                guard n == n.rounded(), n <= 10_000_000 else {
-                    throw ServerError(.config, "--window needs a whole number of requests from 1 to 10000000")
+                guard n == n.rounded(), n <= Double(PacerConfig.maxWindow) else {
+                    throw ServerError(
+                        .config, "--window needs a whole number of requests from 1 to \(PacerConfig.maxWindow)")
                 }
                 c.mode = .window(requests: Int(n))
                 sawWindow = true

@@ -71,6 +71,46 @@ struct ProtocolTests {
         #expect(((stats["errors"] as? [String: Any])?["not_found"] as? Int) == 1)
     }
 
+    /// Action params as deep as a model file may hold them (64 nested containers) are served whole, in `hello`
+    /// and in a route's reply.
+    @Test func paramsAsDeepAsTheFileAllowsAreServedWhole() throws {
+        let dir = Daemon.tempDir()
+        let deep = String(repeating: #"{"a":"#, count: 63) + "{}" + String(repeating: "}", count: 63)
+        try TestModel.write(to: dir + "/m.allot", smallParams: deep)
+        let d = try Daemon(args: ["--model", dir + "/m.allot"], dir: dir)
+        let c = try Client(path: d.socket)
+        func depth(_ v: Any?) -> Int { (v as? [String: Any]).map { 1 + depth($0["a"]) } ?? 0 }
+        let hello = try c.call(#"{"op":"hello"}"#)
+        let actions = try #require(hello["actions"] as? [[String: Any]])
+        #expect(depth(actions[0]["params"]) == 64)
+        let route = try c.call(#"{"op":"route","text":"x","signals":{"probe_agree":1}}"#)
+        #expect(route["action"] as? String == "small")
+        #expect(depth(route["params"]) == 64)
+    }
+
+    /// 4096 reservations are kept: past that, the oldest outstanding one is charged at its estimate early, before
+    /// `--report-ttl`, and its report is `not_found`; `stats` counts it as evicted.
+    @Test func theOldestOfMoreThan4096OutstandingRoutesIsEvicted() throws {
+        let d = try Self.start()
+        let c = try Client(path: d.socket)
+        var first: String?
+        for chunk in 0..<9 {
+            let n = chunk < 8 ? 512 : 1
+            try c.send(String(repeating: #"{"op":"route","text":"q"}"# + "\n", count: n))
+            for _ in 0..<n {
+                let r = try Client.parse(try #require(try c.readLine()))
+                first = first ?? (r["ticket"] as? String)
+            }
+        }
+        let stats = try c.call(#"{"op":"stats"}"#)
+        #expect(stats["routes"] as? Int == 4097)
+        #expect(stats["outstanding"] as? Int == 4096)
+        #expect(stats["evicted"] as? Int == 1)
+        #expect(stats["expired"] as? Int == 0)
+        let late = try c.call(#"{"op":"report","ticket":"\#(try #require(first))","cost":1}"#)
+        #expect((late["error"] as? [String: Any])?["code"] as? String == "not_found")
+    }
+
     static let badLines: [(String, String)] = [
         ("{not json", "bad_json"),
         ("", "bad_json"),
@@ -79,6 +119,7 @@ struct ProtocolTests {
         (#"{"op":5}"#, "bad_request"),
         (#"{"op":"fly"}"#, "unknown_op"),
         (#"{"op":"route"}"#, "bad_request"),
+        (#"{"op":"route","text":null,"signals":null}"#, "bad_request"),
         (#"{"op":"route","text":7}"#, "bad_request"),
         (#"{"op":"route","signals":{"x":"high"}}"#, "bad_request"),
         (#"{"op":"route","signals":[1]}"#, "bad_request"),

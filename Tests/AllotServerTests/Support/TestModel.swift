@@ -7,8 +7,8 @@ import Foundation
 /// `small` (cost 1) predicts utility 0.5, or 0.9 when `probe_agree` > 0.5; `big` (cost 10) always 0.9.
 /// So with agreement `small` wins at any λ > 0, and without it `big` wins exactly when 0.4 > 9λ (λ < 0.0444).
 enum TestModel {
-    static func file(version: UInt64 = 1, id: String = "test-model", actions: [String] = ["small", "big"])
-        throws -> AllotModelFile
+    static func file(version: UInt64 = 1, id: String = "test-model", actions: [String] = ["small", "big"],
+                     smallParams: String = #"{"model":"s","max_tokens":256}"#) throws -> AllotModelFile
     {
         let spec = FeatureSpec(hashBuckets: 16, ngramMax: 1, signals: ["probe_agree"])
         let count = try FeatureExtractor(spec: spec).count
@@ -17,7 +17,7 @@ enum TestModel {
         let small = Head.quantize(base: 0.5, trees: [FloatTree(features: [signal], thresholds: [1], leaves: [0, 0.4])])
         let big = Head.quantize(base: 0.9, trees: [FloatTree(features: [signal], thresholds: [1], leaves: [0, 0])])
         var specs = [
-            ActionSpec(name: actions[0], params: #"{"model":"s","max_tokens":256}"#, meanCost: 1),
+            ActionSpec(name: actions[0], params: smallParams, meanCost: 1),
             ActionSpec(name: actions[1], params: #"{"model":"b"}"#, meanCost: 10),
         ]
         var heads = [small, big]
@@ -37,8 +37,9 @@ enum TestModel {
     }
 
     static func write(to path: String, version: UInt64 = 1, id: String = "test-model",
-                      actions: [String] = ["small", "big"]) throws {
-        let bytes = try ModelWriter.encode(file(version: version, id: id, actions: actions))
+                      actions: [String] = ["small", "big"],
+                      smallParams: String = #"{"model":"s","max_tokens":256}"#) throws {
+        let bytes = try ModelWriter.encode(file(version: version, id: id, actions: actions, smallParams: smallParams))
         try Data(bytes).write(to: URL(fileURLWithPath: path + ".tmp"))
         // rename, as an installer would: a reader never sees a half-written file
         _ = rename(path + ".tmp", path)
