@@ -42,8 +42,7 @@ public final class Server: Sendable {
             do throws(ServerError) {
                 Sys.blockSignals()
                 let engine = try Engine(config: config, log: log, now: Sys.wallClock())
-                let socketPath: String
-                if let p = config.socketPath { socketPath = p } else { socketPath = try defaultSocketPath() }
+                let socketPath = config.socketPath ?? Server.defaultSocketPath
                 let listener = try SocketListener.open(path: socketPath, mode: config.socketMode)
                 let server = Server(config: config, log: log, engine: engine, listener: listener)
                 return server.serve()
@@ -55,7 +54,8 @@ public final class Server: Sendable {
         }
     }
 
-    static func defaultSocketPath() throws(ServerError) -> String {
+    /// Where `allotd` listens without `--socket`, and where the toolkit's clients look for it.
+    public static var defaultSocketPath: String {
         if let dir = Sys.environment("XDG_RUNTIME_DIR"), !dir.isEmpty { return dir + "/allotd.sock" }
         return "./allotd.sock"
     }

@@ -31,11 +31,20 @@ struct Eval: ParsableCommand {
         }
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: model)))
         let run = try EvalRun.run(table: table, actions: actions, model: bytes, budgets: list, folds: folds)
+        print(json ? run.json.pretty : run.markdownTable)
         if let plot {
-            try Data(run.plot.render().utf8).write(to: URL(fileURLWithPath: plot))
+            // The figures are printed first: a plot path that cannot be written costs the user nothing else.
+            let url = URL(fileURLWithPath: plot)
+            do {
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(run.plot.render().utf8).write(to: url)
+            } catch {
+                throw ModelFileIO.Failure(
+                    description: "cannot write the plot to \(plot): \(error.localizedDescription)")
+            }
             EvalPNG.convert(svg: plot)
         }
-        print(json ? run.json.pretty : run.markdownTable)
     }
 }
 

@@ -13,10 +13,12 @@ struct Replay: ParsableCommand {
         discussion: """
             For each row (in the order --shift gives): route its text and signals, then report the actual cost \
             of the chosen action from the table. Prints realized accuracy and mean cost, and the pacing figures \
-            of `allot simulate` against the daemon's budget (from `hello`). Start the daemon with a fresh state.
+            of `allot simulate` against the daemon's budget (from `hello`). Start the daemon with a fresh state, on \
+            a model whose actions the table has (one learned from it). Exits 1 when any request failed.
             """)
 
-    @Option(help: "The daemon's socket.") var socket: String = "./allotd.sock"
+    @Option(help: "The daemon's socket (allotd's default: $XDG_RUNTIME_DIR/allotd.sock when that is set).")
+    var socket: String = Server.defaultSocketPath
     @Option(help: "Utility table (JSON Lines).") var table: String
     @Option(help: "Order of arrival: \(Simulation.Shift.allCases.map(\.rawValue).joined(separator: ", ")).")
     var shift: String = "none"
@@ -38,6 +40,15 @@ struct Replay: ParsableCommand {
         if let f = DaemonClient.failure(hello) { throw ValidationError("hello: \(f.code): \(f.message)") }
         guard let budget = hello["budget"]?.objectValue?["mean_cost"]?.doubleValue else {
             throw ValidationError("replay measures window budgets; the daemon runs a rate budget")
+        }
+        // Every action the daemon may choose needs the table's accuracy and cost, or its rows could not be scored.
+        let served = hello["actions"]?.arrayValue?.compactMap { $0.objectValue?["name"]?.stringValue } ?? []
+        let missing = served.filter { !data.actions.contains($0) }
+        guard missing.isEmpty else {
+            throw ValidationError("""
+                the daemon's model serves actions the table lacks (\(missing.joined(separator: ", "))); the table \
+                has \(data.actions.joined(separator: ", ")). Start allotd with a model learned from this table.
+                """)
         }
         var rng = SplitMix64(seed: seed)
         var order: [Int] = []
@@ -106,6 +117,7 @@ struct Replay: ParsableCommand {
         if json {
             let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+            if errors > 0 { throw ExitCode.failure }
             return
         }
         func pct(_ x: Double?) -> String { x.map { String(format: "%+.2f%%", 100 * $0) } ?? "n/a" }
@@ -120,5 +132,6 @@ struct Replay: ParsableCommand {
         }
         print("actions             " + chosen.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             .joined(separator: ", "))
+        if errors > 0 { throw ExitCode.failure }
     }
 }

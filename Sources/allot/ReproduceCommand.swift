@@ -16,6 +16,12 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Repository root.") var root: String = "."
 
     func run() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root + "/Models/data", isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
+            throw ValidationError("no Models/data under \(root): run from the repository root, or pass --root")
+        }
         let start = Date()
         let outcome = try Reproducer(root: root, check: check).run { print($0) }
         let seconds = Date().timeIntervalSince(start)

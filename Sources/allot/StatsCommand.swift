@@ -7,7 +7,8 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a running allotd's stats (or --hello) as JSON.")
 
-    @Option(help: "The daemon's socket.") var socket: String = "./allotd.sock"
+    @Option(help: "The daemon's socket (allotd's default: $XDG_RUNTIME_DIR/allotd.sock when that is set).")
+    var socket: String = Server.defaultSocketPath
     @Flag(help: "Print the hello reply instead.") var hello = false
 
     func run() throws {
