@@ -1,7 +1,8 @@
 /// A minimal, allocation-free JSON well-formedness check (RFC 8259 grammar, nesting depth ≤ 64), used to
 /// insist that action params and the model card are JSON objects without depending on a full parser.
-enum JSONShape {
-    static let maxDepth = 64
+package enum JSONShape {
+    /// Also the depth `allotd` parses action params to, so that it serves every file the reader accepts.
+    package static let maxDepth = 64
 
     static func isObject(_ text: String) -> Bool {
         let utf8 = Array(text.utf8)

@@ -44,7 +44,8 @@ extension Engine {
         metric("reports_total", "counter", "Cost reports settled.", [("", Double(p.reports))])
         metric("expired_total", "counter", "Reservations charged at their estimate after the TTL.",
                [("", Double(p.expired))])
-        metric("evicted_total", "counter", "Reservations charged at their estimate early, their slot needed by a route 4096 later.",
+        metric("evicted_total", "counter",
+               "Reservations charged at their estimate early: their slot was needed by a route 4096 later.",
                [("", Double(p.evicted))])
         metric("outstanding_reservations", "gauge", "Routes not yet reported.", [("", Double(p.outstanding))])
         metric("lambda", "gauge", "Current price of compute.", [("", p.lambda)])

@@ -80,12 +80,12 @@ final class LoadedModel: Sendable {
         } catch {
             throw ServerError(.model, "\(path): \(error)")
         }
-        // The reader checked each action's params is a JSON object nested at most 64 deep; served parsed (and
-        // written back out), so a file this parser refuses is refused here rather than served as something else.
+        // The reader checked each action's params is a JSON object within `JSONShape.maxDepth`; they are served
+        // parsed (and written back out), so a file this parser refuses is refused here, not served as `{}`.
         var params: [JSONValue] = []
         for a in file.actions {
             do {
-                params.append(try JSONParser.parse(Array(a.params.utf8), maxDepth: 64))
+                params.append(try JSONParser.parse(Array(a.params.utf8), maxDepth: JSONShape.maxDepth))
             } catch {
                 throw ServerError(.model, "\(path): params of action \"\(a.name)\": \(error.message)")
             }
