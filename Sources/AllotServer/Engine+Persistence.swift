@@ -7,6 +7,55 @@ extension Engine {
     /// restored), then the pacer's own versioned, checked encoding.
     static let stateMagic = "allotd-state 1"
 
+    /// The files `allotd` writes by renaming over them must be files of their own: not a device or FIFO (which
+    /// the rename would replace), not the model, and not each other.
+    static func checkOutputs(_ config: ServerConfig) throws(ServerError) {
+        let outputs = [("--state", config.statePath), ("--metrics-file", config.metricsPath)]
+        var taken = [(String, String)]()
+        for case (let flag, let path?) in [("--model", config.modelPath), ("--shadow", config.shadowPath)] {
+            taken.append((flag, Sys.canonicalPath(path)))
+        }
+        for case (let flag, let path?) in outputs {
+            if Sys.isSpecialFile(path) {
+                throw ServerError(.config, "\(flag) \(path) is not a regular file; allotd replaces it on every write")
+            }
+            let canonical = Sys.canonicalPath(path)
+            if let (other, _) = taken.first(where: { $0.1 == canonical }) {
+                throw ServerError(.config, "\(flag) \(path) is the file of \(other); give it a file of its own")
+            }
+            taken.append((flag, canonical))
+        }
+    }
+
+    /// A state file that cannot be restored (another model's actions, another budget, damaged, unreadable) is
+    /// kept as `<path>.unrestored` rather than overwritten by the first save: nothing an operator had is lost.
+    static func moveAside(_ path: String, log: Log) throws(ServerError) {
+        let aside = path + ".unrestored"
+        do {
+            try Sys.rename(path, to: aside)
+        } catch {
+            throw ServerError(.state, "\(path) cannot be restored, nor moved aside to keep it: \(error.message)")
+        }
+        log(.warning, "state_moved_aside", ["path": path, "to": aside])
+    }
+
+    /// The state and the metrics written once at start, so a path that cannot be written stops the start rather
+    /// than a run whose state would never be saved.
+    func writeOutputsOnce(now: Double) throws(ServerError) {
+        if let path = config.statePath, !persist(now: now, force: true) {
+            let reason = state.withLock { $0.lastSaveError }
+            throw ServerError(.state, "cannot write the state file \(path): \(reason)")
+        }
+        if let path = config.metricsPath {
+            state.withLock { $0.lastMetricsAt = now }
+            do {
+                try Sys.writeFileAtomically(path, Array(metricsText(now: now, monotonic: Sys.monotonic()).utf8))
+            } catch {
+                throw ServerError(.config, "cannot write the metrics file \(path): \(error.message)")
+            }
+        }
+    }
+
     func tick(now: Double, monotonic: Double) {
         state.withLock { _ = $0.pacer.expire(at: now) }
         persist(now: now, force: false)

@@ -55,6 +55,7 @@ package final class Engine: Sendable {
         }
         var cfg = config
         cfg.modelPath = path
+        try Engine.checkOutputs(cfg)
         let model = try LoadedModel.load(path: path, trustedKeys: keys)
         let meanBudget = config.budget ?? model.recommendedBudget ?? Engine.medianBudget(model.file)
         budget = meanBudget
@@ -73,6 +74,7 @@ package final class Engine: Sendable {
                 restored = true
             } catch {
                 log(.warning, "state_not_restored", ["path": statePath, "reason": error.message])
+                try Engine.moveAside(statePath, log: log)
             }
         }
         var shadow: Shadow?
@@ -92,6 +94,7 @@ package final class Engine: Sendable {
         log(.info, "model_loaded", ["path": path, "model": model.file.info.id,
                                     "version": String(model.file.info.version), "sha256": model.sha256,
                                     "state_restored": String(restored)])
+        try writeOutputsOnce(now: now)
     }
 
     let configPath: String

@@ -71,7 +71,8 @@ public struct ServerConfig: Sendable {
           --window N            budget over the last N requests (default 1000, at most 131072)
           --rate R              rate budget: R cost units per second ...
           --horizon T           ... over a rolling window of T seconds (with --rate)
-          --state FILE          persist λ, spend and reservations here (crash-safe) and resume from it
+          --state FILE          persist λ, spend and reservations here (crash-safe) and resume from it; a file
+                                it cannot resume from is kept as FILE.unrestored
           --mode OCTAL          socket file mode (default 0660)
           --allow-uid UID       peer uid allowed to use the socket (repeatable; default: own uid)
           --allow-gid GID       peer gid allowed to use the socket (repeatable; default: own gid; either
@@ -111,6 +112,10 @@ extension ServerConfig {
         case version
     }
 
+    /// Longest duration a flag takes, in seconds (~31 years): a socket timeout, an interval or a horizon past it
+    /// means "never" as well, and converting a larger one to whole seconds or microseconds would overflow.
+    public static let maxSeconds = 1e9
+
     /// Parses `allotd`'s flags (`--flag value` or `--flag=value`). Throws a `config` error naming the flag.
     public static func parse(_ args: [String]) throws(ServerError) -> Parsed {
         var c = ServerConfig()
@@ -132,10 +137,26 @@ extension ServerConfig {
                 defer { i += 1 }
                 return args[i]
             }
+            func path() throws(ServerError) -> String {
+                let v = try value()
+                guard !v.isEmpty else { throw ServerError(.config, "\(flag) needs a path, got an empty one") }
+                return v
+            }
+            /// A switch: `--allow-downgrade=false` must not read as `--allow-downgrade`.
+            func noValue() throws(ServerError) {
+                if inlineValue != nil { throw ServerError(.config, "\(flag) takes no value") }
+            }
             func number(min: Double = 0, positive: Bool = true) throws(ServerError) -> Double {
                 let v = try value()
                 guard let d = Double(v), d.isFinite, positive ? d > min : d >= min else {
                     throw ServerError(.config, "\(flag) needs a \(positive ? "positive" : "non-negative") number, got '\(v)'")
+                }
+                return d
+            }
+            func seconds(min: Double = 0, positive: Bool = true) throws(ServerError) -> Double {
+                let d = try number(min: min, positive: positive)
+                guard d <= maxSeconds else {
+                    throw ServerError(.config, "\(flag) is at most \(Int(maxSeconds)) seconds, got '\(d)'")
                 }
                 return d
             }
@@ -145,10 +166,14 @@ extension ServerConfig {
                 return n
             }
             switch flag {
-            case "--help", "-h": return .help
-            case "--version": return .version
-            case "--model": c.modelPath = try value()
-            case "--socket": c.socketPath = try value()
+            case "--help", "-h":
+                try noValue()
+                return .help
+            case "--version":
+                try noValue()
+                return .version
+            case "--model": c.modelPath = try path()
+            case "--socket": c.socketPath = try path()
             case "--budget": c.budget = try number()
             case "--window":
                 let n = try number(min: 1, positive: false)
@@ -159,8 +184,8 @@ extension ServerConfig {
                 c.mode = .window(requests: Int(n))
                 sawWindow = true
             case "--rate": rate = try number()
-            case "--horizon": horizon = try number()
-            case "--state": c.statePath = try value()
+            case "--horizon": horizon = try seconds()
+            case "--state": c.statePath = try path()
             case "--mode":
                 let v = try value()
                 guard let m = UInt32(v, radix: 8), m <= 0o777 else {
@@ -172,9 +197,11 @@ extension ServerConfig {
             case "--admin-uid": c.adminUIDs.append(try id())
             case "--max-connections":
                 let n = try number(min: 1, positive: false)
-                guard n <= 100_000 else { throw ServerError(.config, "--max-connections is at most 100000") }
+                guard n == n.rounded(), n <= 100_000 else {
+                    throw ServerError(.config, "--max-connections needs a whole number from 1 to 100000")
+                }
                 c.maxConnections = Int(n)
-            case "--idle-timeout": c.idleTimeout = try number()
+            case "--idle-timeout": c.idleTimeout = try seconds()
             case "--take-batch":
                 let n = try number(min: 0, positive: false)
                 let most = ProtocolHandler.maxLineBytes
@@ -195,18 +222,22 @@ extension ServerConfig {
                 case "solo": c.takeRing = .solo
                 default: throw ServerError(.config, "--take-uring needs 0, 1 or solo")
                 }
-            case "--report-ttl": c.reportTTL = try number()
-            case "--persist-interval": c.persistInterval = try number()
-            case "--metrics-file": c.metricsPath = try value()
-            case "--metrics-interval": c.metricsInterval = try number()
-            case "--trusted-key": c.trustedKeys.append(try value())
-            case "--allow-downgrade": c.allowDowngrade = true
-            case "--shadow": c.shadowPath = try value()
+            case "--report-ttl": c.reportTTL = try seconds()
+            case "--persist-interval": c.persistInterval = try seconds()
+            case "--metrics-file": c.metricsPath = try path()
+            case "--metrics-interval": c.metricsInterval = try seconds()
+            case "--trusted-key": c.trustedKeys.append(try path())
+            case "--allow-downgrade":
+                try noValue()
+                c.allowDowngrade = true
+            case "--shadow": c.shadowPath = try path()
             case "--seed":
                 let v = try value()
                 guard let s = UInt64(v) else { throw ServerError(.config, "--seed needs an unsigned integer") }
                 c.seed = s
-            case "--quiet": c.logLevel = 2
+            case "--quiet":
+                try noValue()
+                c.logLevel = 2
             default:
                 throw ServerError(.config, "unknown flag '\(flag)' (see --help)")
             }
@@ -215,6 +246,10 @@ extension ServerConfig {
         case (nil, nil): break
         case let (r?, h?):
             if sawWindow { throw ServerError(.config, "--window and --rate are exclusive") }
+            if c.budget != nil {
+                throw ServerError(
+                    .config, "--budget is a window budget's mean cost; a rate budget is --rate and --horizon")
+            }
             c.mode = .rate(costPerSecond: r, horizon: h)
         default:
             throw ServerError(.config, "--rate and --horizon go together")

@@ -135,6 +135,7 @@ package enum Sys {
     }
 
     private static func setTimeout(_ fd: Int32, _ option: Int32, seconds: Double) {
+        let seconds = min(max(seconds, 0), ServerConfig.maxSeconds)  // the flags bound it; Int(_:) would trap past
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
         if tv.tv_sec == 0 && tv.tv_usec == 0 { tv.tv_usec = 1 }  // zero would mean no timeout at all
         _ = setsockopt(fd, SOL_SOCKET, option, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -289,8 +290,7 @@ package enum Sys {
     @discardableResult
     package static func removeStaleTemporaries(of path: String) -> Int {
         let dir = StateStore.directory(of: path)
-        let name = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[path.index(after: $0)...]) } ?? path
-        let prefix = name + StateStore.temporaryInfix
+        let prefix = fileName(path) + StateStore.temporaryInfix
         guard let d = opendir(dir) else { return 0 }
         defer { closedir(d) }
         var removed = 0
@@ -304,6 +304,32 @@ package enum Sys {
             }
         }
         return removed
+    }
+
+    /// Whether `path` names something other than a regular file (a device, a FIFO, a directory, ...), following
+    /// symbolic links: an output written by rename over it would replace that thing with a file.
+    package static func isSpecialFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
+    }
+
+    /// `path` with its directory resolved (symbolic links, `.`, `..`), so two spellings of one file compare
+    /// equal; the file itself need not exist. As given when the directory cannot be resolved.
+    package static func canonicalPath(_ path: String) -> String {
+        guard let resolved = realpath(StateStore.directory(of: path), nil) else { return path }
+        defer { free(resolved) }
+        let d = String(cString: resolved)
+        return (d == "/" ? "" : d) + "/" + fileName(path)
+    }
+
+    /// The last component of `path`: all of it when it has no slash.
+    package static func fileName(_ path: String) -> String {
+        path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[path.index(after: $0)...]) } ?? path
+    }
+
+    /// Renames `from` to `to`, replacing `to`.
+    package static func rename(_ from: String, to: String) throws(ServerError) {
+        if Glibc.rename(from, to) != 0 { throw ServerError(.io, "rename \(from) to \(to): \(errnoText())") }
     }
 
     package static func fileExists(_ path: String) -> Bool {

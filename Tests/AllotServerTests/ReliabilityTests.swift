@@ -159,6 +159,61 @@ struct ReliabilityTests {
         #expect(FileManager.default.fileExists(atPath: dir + "/state.bin"))
     }
 
+    /// Finding 11: the state and metrics files are written by renaming a new file over them. A device, a FIFO, the
+    /// model or the other output given as one was replaced by a regular file, and a path that could never be
+    /// written let the daemon serve a whole run without saving. Each is refused at start now, naming the flag.
+    @Test func outputFilesThatAreNotFilesOfTheirOwnAreRefusedAtStart() throws {
+        let dir = Daemon.tempDir()
+        try TestModel.write(to: dir + "/m.allot")
+        let model = try Data(contentsOf: URL(fileURLWithPath: dir + "/m.allot"))
+        let fifo = dir + "/fifo"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let cases: [([String], String)] = [
+            (["--state", fifo], "--state \(fifo) is not a regular file"),
+            (["--metrics-file", fifo], "--metrics-file \(fifo) is not a regular file"),
+            (["--state", dir + "/m.allot"], "is the file of --model"),
+            (["--metrics-file", "./m.allot"], "is the file of --model"),  // relative, in the daemon's directory
+            (["--state", dir + "/s.bin", "--metrics-file", dir + "/./s.bin"], "is the file of --state"),
+            (["--state", dir + "/no-such-dir/s.bin"], "cannot write the state file"),
+            (["--metrics-file", dir + "/m.allot/x.prom"], "cannot write the metrics file"),
+        ]
+        for (args, message) in cases {
+            let d = try Daemon(args: ["--model", dir + "/m.allot"] + args, dir: dir, wait: false)
+            let status = d.wait()
+            #expect(status != nil && status != 0, "\(args)")
+            #expect(d.stderr.contains(message), "\(args): \(d.stderr)")
+        }
+        var st = stat()
+        #expect(stat(fifo, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/m.allot")) == model)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/s.bin"))
+    }
+
+    /// Finding 12: a state the daemon cannot restore (here one saved for another action set) was overwritten by
+    /// the first save. It is kept beside as `<state>.unrestored`, and restores when put back with its model.
+    @Test func aStateThatCannotBeRestoredIsKeptAside() throws {
+        let dir = Daemon.tempDir()
+        try TestModel.write(to: dir + "/m.allot")
+        try TestModel.write(to: dir + "/m3.allot", actions: ["small", "big", "huge"])
+        let state = dir + "/s.bin"
+        let first = try Daemon(args: ["--model", dir + "/m.allot", "--state", state], dir: dir)
+        for _ in 0..<3 { _ = try Client(path: first.socket).call(#"{"op":"route","text":"x"}"#) }
+        first.stop()
+        let saved = try Data(contentsOf: URL(fileURLWithPath: state))
+
+        let other = try Daemon(args: ["--model", dir + "/m3.allot", "--state", state], dir: dir)
+        #expect(other.stderr.contains("event=state_moved_aside"), "\(other.stderr)")
+        other.stop()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state + ".unrestored")) == saved)
+
+        try FileManager.default.removeItem(atPath: state)
+        try FileManager.default.moveItem(atPath: state + ".unrestored", toPath: state)
+        let back = try Daemon(args: ["--model", dir + "/m.allot", "--state", state], dir: dir)
+        #expect(back.stderr.contains("state_restored=true"), "\(back.stderr)")
+        #expect(try Client(path: back.socket).call(#"{"op":"stats"}"#)["routes"] as? Int == 3)
+        back.stop()
+    }
+
     /// The connection limit filled by clients stuck inside a line: the clients already connected get every
     /// reply, and one more connection is refused `unavailable` at once (not queued behind the slow ones).
     @Test func slowClientsAtTheLimitDelayNobody() throws {
