@@ -90,6 +90,15 @@ package struct LearnRun: Sendable {
         let table = try UtilityTable.load(path: resolve(recipe.table, root), actionsFile: recipe.actions.map {
             resolve($0, root)
         })
+        // Learning needs a choice to learn and, for its held-out figures, rows in every fold to train and test on.
+        guard table.actions.count >= 2 else {
+            throw TableError(.invalidArgument, "the table has one action (\(table.actions[0])): nothing to allocate",
+                             path: recipe.table)
+        }
+        guard table.rows.count >= 2 * recipe.folds else {
+            throw TableError(.invalidArgument, "the table has \(table.rows.count) rows; \(recipe.folds)-fold "
+                + "cross-validation needs at least \(2 * recipe.folds)", path: recipe.table)
+        }
         let signals = Array(Set(table.rows.flatMap { $0.signals.keys })).sorted()
         let spec = FeatureSpec(hashBuckets: recipe.hashBuckets, ngramMax: recipe.ngramMax, signals: signals)
         let extractor = try FeatureExtractor(spec: spec)

@@ -61,8 +61,13 @@ package struct Reproducer: Sendable {
         var outcome = Outcome(models: [], mismatches: [], written: [], evals: [])
         var results: [(run: LearnRun, eval: EvalRun, model: String)] = []
         for model in try models() {
-            let old = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path(model))))
-            let file = try ModelReader.decode(old)
+            let file: AllotModelFile
+            do {
+                file = try ModelReader.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: path(model)))))
+            } catch {
+                let reason = FileErrorText.reason(error, path: path(model)) ?? "\(error)"
+                throw TableError(.invalidArgument, "\(model) is not a model this can rebuild: \(reason)", path: model)
+            }
             guard let recipe = LearnRun.Recipe(card: file.card) else {
                 throw TableError(.invalidArgument, "\(model) has no recipe in its card: rebuild it with allot learn",
                                  path: model)

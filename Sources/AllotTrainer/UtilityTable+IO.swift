@@ -12,7 +12,7 @@ extension UtilityTable {
     public static func load(path: String, actionsFile: String? = nil) throws -> UtilityTable {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TableError(.io, "cannot read: \(error.localizedDescription)", path: path)
+            throw TableError(.io, "cannot read: \(FileErrorText.reason(error, path: path) ?? "\(error)")", path: path)
         }
         var table = try parse(data, path: path)
         if let actionsFile {
@@ -39,7 +39,7 @@ extension UtilityTable {
     package static func loadActionParams(path: String, actions: [String]) throws -> [String: String] {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TableError(.io, "cannot read: \(error.localizedDescription)", path: path)
+            throw TableError(.io, "cannot read: \(FileErrorText.reason(error, path: path) ?? "\(error)")", path: path)
         }
         return try parseActionParams(data, actions: actions, path: path)
     }
@@ -114,7 +114,7 @@ extension UtilityTable {
 
     private static func writeFile(_ text: String, to path: String) throws {
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
-            throw TableError(.io, "cannot write: \(error.localizedDescription)", path: path)
+            throw TableError(.io, "cannot write: \(FileErrorText.reason(error, path: path) ?? "\(error)")", path: path)
         }
     }
 }

@@ -1,4 +1,6 @@
+import AllotTrainer
 import ArgumentParser
+import Foundation
 
 /// The Allot toolkit: turn measurements of an LLM into a model file, check it, ship it, and exercise a daemon.
 @main
@@ -12,4 +14,23 @@ struct Allot: ParsableCommand {
             BenchModel.self, BenchDecision.self,
         ]
     )
+
+    /// The one exit point, as argument-parser's own `main`, but a Foundation file error is reworded first: its
+    /// description is an `Error Domain=NSCocoaErrorDomain Code=4 ...` dump that names the reason in no words.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: readable(error))
+        }
+    }
+
+    static func readable(_ error: any Error) -> any Error {
+        guard let reason = FileErrorText.reason(error, path: nil) else { return error }
+        guard let path = FileErrorText.path(of: error) else { return ModelFileIO.Failure(description: reason) }
+        let code = (error as NSError).code  // Foundation's read errors are 256-511, its write errors 512-639
+        let verb = (512..<640).contains(code) ? "cannot write " : (256..<512).contains(code) ? "cannot read " : ""
+        return ModelFileIO.Failure(description: "\(verb)\(path): \(reason)")
+    }
 }

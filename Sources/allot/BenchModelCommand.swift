@@ -27,6 +27,7 @@ struct BenchModel: ParsableCommand {
         guard (1...64).contains(actions), (1...20000).contains(trees), (1...Head.maxDepth).contains(depth),
               (1...65536).contains(features), (0...FeatureBins.maxEdges).contains(edges), rows >= 1
         else { throw ValidationError("a size is out of range") }
+        if let leafBits, !(2...16).contains(leafBits) { throw ValidationError("--leaf-bits must be 2...16") }
     }
 
     func run() throws {

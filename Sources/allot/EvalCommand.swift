@@ -21,13 +21,17 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
+        if let folds, !(2...20).contains(folds) { throw ValidationError("--folds must be 2...20") }
         let list = try budgets.map { text in
-            try text.split(separator: ",").map { item -> Double in
-                guard let b = Double(item.trimmingCharacters(in: .whitespaces)), b.isFinite, b > 0 else {
-                    throw ValidationError("--budgets: \"\(item)\" is not a positive number")
+            let items = try text.split(separator: ",").map { item -> Double in
+                // 1e15 is far past any real mean cost, and keeps the table's whole-number budgets exact
+                guard let b = Double(item.trimmingCharacters(in: .whitespaces)), b.isFinite, b > 0, b <= 1e15 else {
+                    throw ValidationError("--budgets: \"\(item)\" is not a positive number up to 1e15")
                 }
                 return b
             }
+            guard !items.isEmpty else { throw ValidationError("--budgets: no budget in \"\(text)\"") }
+            return items
         }
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: model)))
         let run = try EvalRun.run(table: table, actions: actions, model: bytes, budgets: list, folds: folds)
@@ -40,8 +44,8 @@ struct Eval: ParsableCommand {
                     at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(run.plot.render().utf8).write(to: url)
             } catch {
-                throw ModelFileIO.Failure(
-                    description: "cannot write the plot to \(plot): \(error.localizedDescription)")
+                let reason = FileErrorText.reason(error, path: plot) ?? "\(error)"
+                throw ModelFileIO.Failure(description: "cannot write the plot to \(plot): \(reason)")
             }
             EvalPNG.convert(svg: plot)
         }

@@ -9,12 +9,14 @@ struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify a model, swap it in atomically, reload the daemon and confirm it is live (else roll back).",
         discussion: """
-            Steps: verify FILE (integrity, every section, and the signature with --pubkey); copy it to a temporary \
+            Steps: verify FILE (integrity, every section, a signature it carries, and with --pubkey one by that \
+            key); with --socket, check the daemon answers; copy FILE to a temporary \
             file beside LIVE_PATH, fsync, rename over LIVE_PATH (the previous file is kept as LIVE_PATH.prev); \
             with --socket, ask allotd to reload and confirm through `hello` that the new model id and version \
             are live; otherwise restore the previous file and reload it.
 
-            Exit status: 0 installed and live; 1 FILE rejected (nothing changed); 3 the daemon did not take it \
+            Exit status: 0 installed and live; 1 FILE rejected or the daemon unreachable (nothing changed); 3 the \
+            daemon did not take it \
             and the previous model was restored; 4 the restore failed too (operator attention needed).
             """)
 
@@ -42,9 +44,21 @@ struct Install: ParsableCommand {
             if let pubkey {
                 let text = try String(contentsOfFile: pubkey, encoding: .utf8)
                 _ = try ModelSigner.verify(bytes, trustedKeys: [ModelKeyFile.decodePublic(text)])
+            } else {
+                _ = try ModelSigner.verifyEmbedded(bytes)  // a signature that does not verify is tampering
             }
         } catch {
             throw InstallFailure(code: 1, "rejected \(file): \(error)")
+        }
+        if let socket {
+            do {
+                _ = try DaemonClient(path: socket).call { w in
+                    w.key("op")
+                    w.string("hello")
+                }
+            } catch {
+                throw InstallFailure(code: 1, "cannot reach the daemon at \(socket) (\(error)); nothing changed")
+            }
         }
         let fm = FileManager.default
         let previous = livePath + ".prev"
@@ -54,23 +68,32 @@ struct Install: ParsableCommand {
             try fm.copyItem(atPath: livePath, toPath: previous)
         }
         try ModelFileIO.writeAtomically(bytes, to: livePath)
-        print("installed \(model.info.id) v\(model.info.version) at \(livePath)")
-        guard let socket else { return }
+        guard let socket else {
+            print("installed \(model.info.id) v\(model.info.version) at \(livePath)")
+            return
+        }
         do {
             try Install.reloadAndConfirm(socket: socket, id: model.info.id, version: model.info.version,
                                          allowDowngrade: allowDowngrade)
+            print("installed \(model.info.id) v\(model.info.version) at \(livePath)")
             print("live: \(model.info.id) v\(model.info.version)")
         } catch {
             let reason = "\(error)"
             guard hadPrevious else { throw InstallFailure(code: 4, "daemon did not take it (\(reason)); no previous file") }
+            let oldModel: AllotModelFile
             do {
                 let old = try [UInt8](Data(contentsOf: URL(fileURLWithPath: previous)))
                 try ModelFileIO.writeAtomically(old, to: livePath)
-                let oldModel = try ModelReader.decode(old)
+                oldModel = try ModelReader.decode(old)
+            } catch {
+                throw InstallFailure(code: 4, "daemon did not take it (\(reason)) and the restore failed: \(error)")
+            }
+            do {
                 try Install.reloadAndConfirm(socket: socket, id: oldModel.info.id, version: oldModel.info.version,
                                              allowDowngrade: true)
             } catch {
-                throw InstallFailure(code: 4, "daemon did not take it (\(reason)) and the restore failed: \(error)")
+                throw InstallFailure(code: 4, "daemon did not take it (\(reason)); the previous file is back at "
+                    + "\(livePath) but the daemon did not confirm it: \(error)")
             }
             throw InstallFailure(code: 3, "daemon did not take it (\(reason)); previous model restored and live")
         }

@@ -37,6 +37,19 @@ struct Learn: ParsableCommand {
     }
 
     func run() throws {
+        let cardPath = card ?? LearnRun.cardPath(for: out)
+        let inputs = [table] + (actions.map { [$0] } ?? [])
+        for path in [out, cardPath] {
+            if inputs.contains(where: { Learn.sameFile($0, path) }) {
+                throw ValidationError("\(path) is an input of this run; write the model and its card elsewhere")
+            }
+            // checked before the minutes of training, not after
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("cannot write \(path): its folder \(folder) does not exist")
+            }
+        }
         let name = id ?? URL(fileURLWithPath: out).deletingPathExtension().lastPathComponent
         var recipe = LearnRun.Recipe(table: table, actions: actions, id: name)
         recipe.version = version
@@ -46,9 +59,17 @@ struct Learn: ParsableCommand {
         recipe.createdAt = created
         recipe.maxTrees = maxTrees
         let run = try LearnRun.run(recipe)
-        let cardPath = card ?? LearnRun.cardPath(for: out)
         try run.write(model: out, card: cardPath)
         if let dumpFeatures { try run.dumpFeatures(to: dumpFeatures) }
         print(json ? run.summary.pretty : run.humanSummary(model: out, card: cardPath))
+    }
+}
+
+extension Learn {
+    /// Whether two paths name one file (both resolved; a path that does not exist yet names no input).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        let x = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
+        let y = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
+        return x == y
     }
 }

@@ -31,6 +31,10 @@ struct Replay: ParsableCommand {
         guard let shiftRule = Simulation.Shift(rawValue: shift) else {
             throw ValidationError("unknown --shift \(shift)")
         }
+        guard window >= 1, window <= PacerConfig.maxWindow else {
+            throw ValidationError("--window must be 1...\(PacerConfig.maxWindow)")
+        }
+        guard passes >= 1, passes <= 1000 else { throw ValidationError("--passes must be 1...1000") }
         let data = try UtilityTable.load(path: table)
         let client = try DaemonClient(path: socket)
         let hello = try client.call { w in
@@ -52,7 +56,7 @@ struct Replay: ParsableCommand {
         }
         var rng = SplitMix64(seed: seed)
         var order: [Int] = []
-        for _ in 0..<max(1, passes) { order += Simulation.order(data, shift: shiftRule, rng: &rng) }
+        for _ in 0..<passes { order += Simulation.order(data, shift: shiftRule, rng: &rng) }
 
         var cost: [Double] = []
         var acc: [Double] = []
@@ -102,7 +106,7 @@ struct Replay: ParsableCommand {
         let meanCost = cost.reduce(0, +) / Double(n)
         let accuracy = acc.reduce(0, +) / Double(n)
         let pace = Simulation.pacing(cost: cost, budget: budget, window: window, shift: shiftRule,
-                                     passes: max(1, passes), tolerance: 0.05)
+                                     passes: passes, tolerance: 0.05)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         var out: [String: Any] = [
             "requests": cost.count, "errors": errors, "budget": budget, "mean_cost": meanCost,

@@ -50,7 +50,7 @@ struct Simulate: ParsableCommand {
         let t = try UtilityTable.load(path: table)
         let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model))) } catch {
-            throw ValidationError("cannot read \(model): \(error.localizedDescription)")
+            throw ValidationError("cannot read \(model): \(FileErrorText.reason(error, path: model) ?? "\(error)")")
         }
         let m = try ModelReader.decode(bytes)
         let sim = try Simulation(table: t, model: m)
@@ -72,7 +72,8 @@ struct Simulate: ParsableCommand {
         })
         if let trace {
             do { try lines.write(toFile: trace, atomically: true, encoding: .utf8) } catch {
-                throw ValidationError("cannot write \(trace): \(error.localizedDescription)")
+                let reason = FileErrorText.reason(error, path: trace) ?? "\(error)"
+                throw ValidationError("cannot write \(trace): \(reason)")
             }
         }
         if json {

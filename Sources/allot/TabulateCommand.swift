@@ -40,7 +40,7 @@ struct Tabulate: ParsableCommand {
         let input = samples ?? models ?? ""
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
-            throw TableError(.io, "cannot read: \(error.localizedDescription)", path: input)
+            throw TableError(.io, "cannot read: \(FileErrorText.reason(error, path: input) ?? "\(error)")", path: input)
         }
         let table =
             samples != nil

@@ -74,12 +74,26 @@ struct FleetTests {
         let v3 = try Self.signed(dir, "v3.allot", version: 3, key: dir + "/evil")
         let back = try Self.run(Self.allot, ["install", v3, "--to", live, "--socket", d.socket])
         #expect(back.status == 3, "\(back.err)")
+        #expect(!back.out.contains("installed"), "\(back.out)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: live)) == Data(contentsOf: URL(fileURLWithPath: v2)))
         #expect(try Client(path: d.socket).call(#"{"op":"hello"}"#)["model"].flatMap { ($0 as? [String: Any])?["version"] as? Int } == 2)
         // a file that fails verification changes nothing
         let junk = dir + "/junk.allot"
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: junk))
         #expect(try Self.run(Self.allot, ["install", junk, "--to", live, "--socket", d.socket]).status == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: live)) == Data(contentsOf: URL(fileURLWithPath: v2)))
+        // a signed file whose signature no longer verifies is refused even without --pubkey
+        var tampered = try Data(contentsOf: URL(fileURLWithPath: try Self.signed(dir, "v4.allot", version: 4,
+                                                                                 key: dir + "/a")))
+        tampered[tampered.count - 1] ^= 1
+        try tampered.write(to: URL(fileURLWithPath: dir + "/v4.allot"))
+        let forged = try Self.run(Self.allot, ["install", dir + "/v4.allot", "--to", live, "--socket", d.socket])
+        #expect(forged.status == 1, "\(forged.err)")
+        // a daemon that does not answer: nothing is swapped in
+        let v5 = try Self.signed(dir, "v5.allot", version: 5, key: dir + "/a")
+        let away = try Self.run(Self.allot, ["install", v5, "--to", live, "--socket", dir + "/no.sock"])
+        #expect(away.status == 1, "\(away.err)")
+        #expect(away.err.contains("cannot reach the daemon"), "\(away.err)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: live)) == Data(contentsOf: URL(fileURLWithPath: v2)))
     }
 

@@ -67,9 +67,54 @@ struct ToolkitTests {
             == "gsm8k-ladder")
     }
 
-    @Test func reproduceOutsideTheRepositoryNamesTheFix() throws {
-        let r = try FleetTests.run(FleetTests.allot, ["reproduce", "--check", "--root", Daemon.tempDir()])
+    @Test func reproduceOutsideTheRepositoryOrOnAJunkModelNamesTheFix() throws {
+        let root = Daemon.tempDir()
+        let r = try FleetTests.run(FleetTests.allot, ["reproduce", "--check", "--root", root])
         #expect(r.status != 0)
         #expect(r.err.contains("run from the repository root, or pass --root"), "\(r.err)")
+        try FileManager.default.createDirectory(atPath: root + "/Models/data", withIntermediateDirectories: true)
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: root + "/Models/junk.allot"))
+        let junk = try FleetTests.run(FleetTests.allot, ["reproduce", "--check", "--root", root])
+        #expect(junk.status != 0)
+        #expect(junk.err.contains("Models/junk.allot is not a model this can rebuild"), "\(junk.err)")
+    }
+
+    /// Values that once trapped (`eval --folds 0`, `--budgets 1e20`, `replay --window -1`), ran on (`eval --folds
+    /// 100000`), wrote a model that claimed what it could not (one row, one action) or overwrote the input, and a
+    /// directory given as a file: each is a clean error naming the problem, before any work is done.
+    @Test func badValuesAreRefusedByNameWithoutATrap() throws {
+        let dir = Daemon.tempDir()
+        let rows = try String(contentsOfFile: FleetTests.repo + "/Models/data/gsm8k-ladder.jsonl", encoding: .utf8)
+            .split(separator: "\n")
+        let table = dir + "/t.jsonl"
+        try rows.prefix(40).joined(separator: "\n").write(toFile: table, atomically: true, encoding: .utf8)
+        try String(rows[0]).write(toFile: dir + "/one.jsonl", atomically: true, encoding: .utf8)
+        let single = (0..<12).map { #"{"id":"r\#($0)","text":"q","acc":{"a":1},"cost":{"a":2}}"# }
+        try single.joined(separator: "\n").write(toFile: dir + "/single.jsonl", atomically: true, encoding: .utf8)
+        let model = FleetTests.repo + "/Models/gsm8k-ladder.allot"
+        let cases: [([String], String)] = [
+            (["eval", "--table", table, "--model", model, "--folds", "0"], "--folds must be 2...20"),
+            (["eval", "--table", table, "--model", model, "--folds", "100000"], "--folds must be 2...20"),
+            (["eval", "--table", table, "--model", model, "--budgets", "1e20"], "is not a positive number up to 1e15"),
+            (["eval", "--table", table, "--model", model, "--budgets", ","], "no budget"),
+            (["replay", "--table", table, "--window=-1"], "--window must be 1..."),
+            (["replay", "--table", table, "--passes", "0"], "--passes must be 1...1000"),
+            (["learn", "--table", dir + "/one.jsonl", "--out", dir + "/o.allot"], "cross-validation needs at least"),
+            (["learn", "--table", dir + "/single.jsonl", "--out", dir + "/s.allot"], "nothing to allocate"),
+            (["learn", "--table", table, "--out", table], "is an input of this run"),
+            (["learn", "--table", table, "--out", dir + "/none/m.allot"], "its folder \(dir)/none does not exist"),
+            (["learn", "--table", dir, "--out", dir + "/d.allot"], "is a directory"),
+            (["eval", "--table", table, "--model", dir], "cannot read \(dir): is a directory"),
+            (["bench-model", "--trees", "1", "--rows", "10", "--leaf-bits", "0"], "--leaf-bits must be 2...16"),
+        ]
+        for (args, message) in cases {
+            let r = try FleetTests.run(FleetTests.allot, args)
+            #expect(r.status != 0 && r.status < 128, "\(args): status \(r.status)")
+            #expect(r.err.contains(message), "\(args): \(r.err)")
+            #expect(!r.err.contains("NSCocoaErrorDomain"), "\(args): \(r.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/o.allot"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/s.allot"))
+        #expect(try String(contentsOfFile: table, encoding: .utf8).hasPrefix(String(rows[0])))
     }
 }
