@@ -76,9 +76,9 @@ package struct EvalRun: Sendable {
         let start = Date()
         let model = try ModelReader.decode(bytes)
         let policy = try Policy(model: model)
-        let table = try UtilityTable.load(path: path, actionsFile: actions)
-        guard table.actions == model.actions.map(\.name) else {
-            throw TableError(.invalidArgument, "the table's actions \(table.actions) are not the model's "
+        let loaded = try UtilityTable.load(path: path, actionsFile: actions)
+        guard let table = loaded.reordered(to: model.actions.map(\.name)) else {
+            throw TableError(.invalidArgument, "the table's actions \(loaded.actions) are not the model's "
                 + "\(model.actions.map(\.name))", path: path)
         }
         let features = table.rows.map { policy.extractor.extract(text: $0.text, signals: $0.signals) }

@@ -99,6 +99,11 @@ package struct LearnRun: Sendable {
             throw TableError(.invalidArgument, "the table has \(table.rows.count) rows; \(recipe.folds)-fold "
                 + "cross-validation needs at least \(2 * recipe.folds)", path: recipe.table)
         }
+        // The model's cost heads are 32-bit floats, as are the sums a route makes of them.
+        if let top = table.rows.lazy.flatMap(\.cost).max(), top > 1e30 {
+            throw TableError(.invalidArgument, "the table's costs go up to \(top); a model holds costs up to 1e30: "
+                + "give them in a larger unit", path: recipe.table)
+        }
         let signals = Array(Set(table.rows.flatMap { $0.signals.keys })).sorted()
         let spec = FeatureSpec(hashBuckets: recipe.hashBuckets, ngramMax: recipe.ngramMax, signals: signals)
         let extractor = try FeatureExtractor(spec: spec)

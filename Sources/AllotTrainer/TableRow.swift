@@ -34,4 +34,18 @@ public struct UtilityTable: Sendable, Equatable {
         self.rows = rows
         self.actionParams = actionParams
     }
+
+    /// The same table with its actions in `order` (a permutation of `actions`), or nil when `order` names other
+    /// actions. A part of a table can order its actions by mean cost differently from the table a model learned.
+    public func reordered(to order: [String]) -> UtilityTable? {
+        guard order.count == actions.count, Set(order) == Set(actions) else { return nil }
+        let from = order.map { actions.firstIndex(of: $0)! }
+        var t = self
+        t.actions = order
+        for i in t.rows.indices {
+            t.rows[i].acc = from.map { rows[i].acc[$0] }
+            t.rows[i].cost = from.map { rows[i].cost[$0] }
+        }
+        return t
+    }
 }

@@ -18,6 +18,8 @@ extension Tabulator {
     /// `correct` is 0/1, true/false or a fraction in [0, 1]; `cost` positive. Every question must have exactly one
     /// record per model. Rows keep the order in which ids first appear; the text is the first non-empty one given.
     public static func fromModels(_ data: Data, path: String? = nil) throws -> UtilityTable {
+        // a UTF-8 byte order mark, as editors on Windows write, is not the first byte of either format
+        let data = data.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(data.dropFirst(3)) : data
         let first = data.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
         let records = first == UInt8(ascii: "{") ? try jsonRecords(data, path: path) : try csvRecords(data, path: path)
         var models: [String] = []

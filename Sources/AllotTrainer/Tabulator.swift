@@ -64,6 +64,10 @@ public enum Tabulator {
             let g = counts.removeValue(forKey: gold) ?? 0
             let others = counts.values.sorted()
             let meanCost = costSum / Double(samples.count)
+            guard (Double(maxVotes) * meanCost).isFinite else {
+                throw fail(.badValue, "the costs are too large: \(maxVotes) votes would cost more than a double holds",
+                           "samples")
+            }
             var acc: [Double] = []
             for b in votes {
                 guard let e = MajorityVote.expectedAccuracy(gold: g, others: others, abstentions: abstentions, votes: b)

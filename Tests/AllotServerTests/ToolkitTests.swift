@@ -91,6 +91,8 @@ struct ToolkitTests {
         try String(rows[0]).write(toFile: dir + "/one.jsonl", atomically: true, encoding: .utf8)
         let single = (0..<12).map { #"{"id":"r\#($0)","text":"q","acc":{"a":1},"cost":{"a":2}}"# }
         try single.joined(separator: "\n").write(toFile: dir + "/single.jsonl", atomically: true, encoding: .utf8)
+        let huge = (0..<12).map { #"{"id":"r\#($0)","text":"q","acc":{"a":1,"b":1},"cost":{"a":2,"b":1e308}}"# }
+        try huge.joined(separator: "\n").write(toFile: dir + "/huge.jsonl", atomically: true, encoding: .utf8)
         let model = FleetTests.repo + "/Models/gsm8k-ladder.allot"
         let cases: [([String], String)] = [
             (["eval", "--table", table, "--model", model, "--folds", "0"], "--folds must be 2...20"),
@@ -101,6 +103,7 @@ struct ToolkitTests {
             (["replay", "--table", table, "--passes", "0"], "--passes must be 1...1000"),
             (["learn", "--table", dir + "/one.jsonl", "--out", dir + "/o.allot"], "cross-validation needs at least"),
             (["learn", "--table", dir + "/single.jsonl", "--out", dir + "/s.allot"], "nothing to allocate"),
+            (["learn", "--table", dir + "/huge.jsonl", "--out", dir + "/h.allot"], "a model holds costs up to 1e30"),
             (["learn", "--table", table, "--out", table], "is an input of this run"),
             (["learn", "--table", table, "--out", dir + "/none/m.allot"], "its folder \(dir)/none does not exist"),
             (["learn", "--table", dir, "--out", dir + "/d.allot"], "is a directory"),

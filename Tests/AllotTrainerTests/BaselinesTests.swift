@@ -24,6 +24,17 @@ import Testing
         #expect(throws: TableError.self) { try Baselines.bestFixed(Self.table, budget: 5) }
     }
 
+    /// A table in another action order (a part of a table can order them by mean cost differently) is the same
+    /// table, column for column, and so are its baselines; other actions are no order of it.
+    @Test func aTableReorderedToAModelsActionsKeepsEveryColumn() throws {
+        let r = try #require(Self.table.reordered(to: ["b", "s", "m"]))
+        #expect(r.actions == ["b", "s", "m"])
+        #expect(r.rows[1].acc == [1, 1, 0] && r.rows[1].cost == [30, 10, 20])
+        #expect(try Baselines.bestFixed(r, budget: 25).accuracy == Baselines.bestFixed(Self.table, budget: 25).accuracy)
+        #expect(Self.table.reordered(to: ["s", "m"]) == nil)
+        #expect(Self.table.reordered(to: ["s", "m", "x"]) == nil)
+    }
+
     @Test func randomInterpolatesCheapestAndCostliest() throws {
         let r = try Baselines.random(Self.table, budget: 20)
         #expect(abs(r.meanCost - 20) < 1e-12 && abs(r.accuracy - 0.75) < 1e-12)

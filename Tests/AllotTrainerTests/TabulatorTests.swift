@@ -32,6 +32,9 @@ import Testing
             (#"{"id": "a", "gold": "1", "samples": []}"#, "samples"),
             (#"{"id": "a", "gold": "1", "samples": [{"answer": [1], "cost": 1}]}"#, "samples[0].answer"),
             (#"{"gold": "1", "samples": [{"answer": "1", "cost": 1}]}"#, "id"),
+            // finite costs whose vote total is not (it was written as null, which no reader takes)
+            (#"{"id": "a", "gold": "1", "samples": [{"answer": "1", "cost": 1e308}, {"answer": "1", "cost": 1e308}]}"#,
+             "samples"),
         ]
         for (line, field) in cases {
             do {
@@ -64,6 +67,10 @@ import Testing
         #expect(a.rows[0].text == "first")
         #expect(b.rows.map(\.acc) == a.rows.map(\.acc) && b.rows.map(\.cost) == a.rows.map(\.cost))
         #expect(b.rows[1].text == "multi\nline, quoted \"text\"")
+        // with a byte order mark, JSON Lines are still read as JSON Lines (they were taken for CSV)
+        for (text, unmarked) in [(jsonl, a), (csv, b)] {
+            #expect(try Tabulator.fromModels(Data([0xEF, 0xBB, 0xBF] + Array(text.utf8))) == unmarked)
+        }
     }
 
     @Test func rejectsIncompleteOrDuplicateModelRecords() {
