@@ -2,7 +2,8 @@
 import PackageDescription
 
 // The sidecar (`allotd`) links AllotServer, AllotPolicy, AllotModel and AllotJSON only: none of them may import
-// Foundation, so a static build stays small. Only the trainer and the `allot` toolkit may.
+// Foundation, so a static build stays small. Only the trainer and the `allot` toolkit may. SwiftPM hands the linker
+// every object file of a linked module, used or not, so what only writers need lives in AllotModelWriter.
 let package = Package(
     name: "allot",
     platforms: [.macOS(.v15)],
@@ -10,6 +11,7 @@ let package = Package(
         .executable(name: "allotd", targets: ["allotd"]),
         .executable(name: "allot", targets: ["allot"]),
         .library(name: "AllotModel", targets: ["AllotModel"]),
+        .library(name: "AllotModelWriter", targets: ["AllotModelWriter"]),
         .library(name: "AllotPolicy", targets: ["AllotPolicy"]),
     ],
     dependencies: [
@@ -33,22 +35,32 @@ let package = Package(
             name: "AllotModel", dependencies: ["AllotJSON", "CZlib", "CSodium", "CAllotKernels"],
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // Writing, signing and quantizing model files: the toolkit's side, so `allotd` links none of it (nor zlib's
+        // deflate).
+        .target(name: "AllotModelWriter", dependencies: ["AllotModel", "CZlib", "CSodium"]),
         .target(name: "AllotPolicy", dependencies: ["AllotModel", "AllotJSON"]),
         .target(name: "AllotServer", dependencies: ["AllotPolicy", "AllotModel", "AllotJSON", "CAllotShims"]),
-        .target(name: "AllotTrainer", dependencies: ["AllotPolicy", "AllotModel", "AllotJSON"]),
+        .target(name: "AllotTrainer", dependencies: ["AllotPolicy", "AllotModel", "AllotModelWriter", "AllotJSON"]),
         .executableTarget(name: "allotd", dependencies: ["AllotServer"]),
         .executableTarget(
             name: "allot",
             dependencies: [
-                "AllotTrainer", "AllotPolicy", "AllotModel", "AllotJSON", "AllotServer",
+                "AllotTrainer", "AllotPolicy", "AllotModel", "AllotModelWriter", "AllotJSON", "AllotServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "AllotJSONTests", dependencies: ["AllotJSON", "AllotModel"]),
-        .testTarget(name: "AllotModelTests", dependencies: ["AllotModel", "AllotJSON"], exclude: ["Fixtures"]),
-        .testTarget(name: "AllotPolicyTests", dependencies: ["AllotPolicy", "AllotModel"], exclude: ["Fixtures"]),
-        .testTarget(name: "AllotServerTests", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "AllotJSON"]),
-        .testTarget(name: "AllotTrainerTests", dependencies: ["AllotTrainer", "AllotPolicy", "AllotModel"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "AllotModelTests", dependencies: ["AllotModel", "AllotModelWriter", "AllotJSON"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "AllotPolicyTests", dependencies: ["AllotPolicy", "AllotModel", "AllotModelWriter"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "AllotServerTests",
+            dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "AllotModelWriter", "AllotJSON"]),
+        .testTarget(
+            name: "AllotTrainerTests", dependencies: ["AllotTrainer", "AllotPolicy", "AllotModel", "AllotModelWriter"],
+            exclude: ["Fixtures"]),
     ]
 )
 
@@ -65,12 +77,12 @@ for target in package.targets where target.type != .system && !target.name.hasPr
 // CI never see them. Scripts/fuzz sets it and builds with -sanitize=fuzzer,address.
 if Context.environment["ALLOT_FUZZ"] != nil {
     package.targets += [
-        .target(name: "FuzzSupport", dependencies: ["AllotModel", "AllotPolicy"], path: "Fuzz/support"),
+        .target(name: "FuzzSupport", dependencies: ["AllotModel", "AllotModelWriter", "AllotPolicy"], path: "Fuzz/support"),
         .executableTarget(
             name: "FuzzRequest", dependencies: ["AllotServer", "AllotJSON", "AllotPolicy", "AllotModel", "FuzzSupport"],
             path: "Fuzz/request", exclude: ["corpus"]),
         .executableTarget(
-            name: "FuzzModelReader", dependencies: ["AllotModel", "AllotPolicy", "FuzzSupport"],
+            name: "FuzzModelReader", dependencies: ["AllotModel", "AllotModelWriter", "AllotPolicy", "FuzzSupport"],
             path: "Fuzz/model", exclude: ["corpus"]),
         .executableTarget(
             name: "FuzzState", dependencies: ["AllotServer", "AllotPolicy", "AllotModel", "FuzzSupport"],

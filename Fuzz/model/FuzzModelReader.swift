@@ -17,6 +17,7 @@ import FuzzSupport
 import Glibc
 
 @testable import AllotModel
+import AllotModelWriter
 
 private let info = ModelInfo(id: "fuzz", version: 1, createdAt: 1_700_000_000, costUnit: "tokens")
 

@@ -1,4 +1,5 @@
 import AllotModel
+import AllotModelWriter
 import AllotPolicy
 import Glibc
 

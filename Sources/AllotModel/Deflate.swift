@@ -8,19 +8,6 @@ package enum Deflate {
     /// inflating anything; checking it first keeps a tiny file from making us allocate the whole cap.
     static let maxRatio = 1040
 
-    package static func compress(_ input: [UInt8]) throws(ModelFileError) -> [UInt8] {
-        var destLen = compressBound(uLong(input.count))
-        var out = [UInt8](repeating: 0, count: Int(destLen))
-        let rc = out.withUnsafeMutableBufferPointer { o in
-            input.withUnsafeBufferPointer { i in
-                compress2(o.baseAddress, &destLen, i.baseAddress, uLong(i.count), 9)
-            }
-        }
-        guard rc == Z_OK else { throw ModelFileError(.internal, "zlib compress2 failed (\(rc))") }
-        out.removeLast(out.count - Int(destLen))
-        return out
-    }
-
     /// Inflates `bytes[range]`, which must be one complete zlib stream producing exactly `size` bytes.
     /// Never allocates more than `size + 1` bytes, whatever the stream claims.
     static func inflate(_ bytes: [UInt8], _ range: Range<Int>, size: Int) throws(ModelFileError) -> [UInt8] {

@@ -2,13 +2,13 @@ import CSodium
 import CZlib
 
 /// The two checksums of the format: CRC-32 (zlib) and SHA-256 (libsodium), and libsodium's one-time setup.
-enum Digest {
+package enum Digest {
     /// `sodium_init` is idempotent and thread-safe; call it before any libsodium use.
-    static func ensureSodium() throws(ModelFileError) {
+    package static func ensureSodium() throws(ModelFileError) {
         guard sodium_init() >= 0 else { throw ModelFileError(.internal, "libsodium failed to initialise") }
     }
 
-    static func crc32(_ bytes: [UInt8], _ range: Range<Int>) -> UInt32 {
+    package static func crc32(_ bytes: [UInt8], _ range: Range<Int>) -> UInt32 {
         guard !range.isEmpty else { return 0 }
         return bytes.withUnsafeBufferPointer { b in
             UInt32(truncatingIfNeeded: CZlib.crc32(0, b.baseAddress! + range.lowerBound, uInt(range.count)))
@@ -16,7 +16,7 @@ enum Digest {
     }
 
     /// SHA-256 of `bytes[0..<end]` with the 32 bytes at `zeroed` hashed as zeros (the header's own digest field).
-    static func sha256(_ bytes: [UInt8], end: Int, zeroing zeroed: Range<Int>) throws(ModelFileError) -> [UInt8] {
+    package static func sha256(_ bytes: [UInt8], end: Int, zeroing zeroed: Range<Int>) throws(ModelFileError) -> [UInt8] {
         try ensureSodium()
         precondition(zeroed.lowerBound >= 0 && zeroed.upperBound <= end && end <= bytes.count)
         var state = crypto_hash_sha256_state()
@@ -33,7 +33,7 @@ enum Digest {
         return out
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var s: [UInt8] = []
         s.reserveCapacity(bytes.count * 2)
@@ -45,7 +45,7 @@ enum Digest {
     }
 
     /// Lower- or upper-case hex to bytes; nil on odd length or a non-hex digit.
-    static func unhex<S: StringProtocol>(_ text: S) -> [UInt8]? {
+    package static func unhex<S: StringProtocol>(_ text: S) -> [UInt8]? {
         let u = Array(text.utf8)
         guard u.count % 2 == 0 else { return nil }
         func nibble(_ c: UInt8) -> UInt8? {

@@ -23,8 +23,8 @@ public struct ModelHeader: Sendable, Equatable {
     /// The minor version this library writes; files of any minor of the same major are read (unknown sections
     /// are skipped).
     public static let currentMinor: UInt16 = 0
-    static let fixedSize = 84
-    static let shaRange = 48..<80
+    package static let fixedSize = 84
+    package static let shaRange = 48..<80
     static let maxHeaderSize = 4096
     static let maxIdBytes = 255
     static let maxUnitBytes = 64
@@ -47,7 +47,7 @@ public struct ModelHeader: Sendable, Equatable {
     public var signedSize: Int { headerSize + compressedSize }
 
     /// Serializes the header with the given digests (the writer fills the SHA-256 in a second pass).
-    static func encode(info: ModelInfo, minor: UInt16 = currentMinor, compressedSize: Int, inflatedSize: Int,
+    package static func encode(info: ModelInfo, minor: UInt16 = currentMinor, compressedSize: Int, inflatedSize: Int,
                        crc: UInt32) throws(ModelFileError) -> [UInt8] {
         let id = Array(info.id.utf8)
         let unit = Array(info.costUnit.utf8)

@@ -16,14 +16,7 @@ public enum ModelKeyFile {
         try decode(text, header: publicHeader, size: ModelSigner.publicKeySize)
     }
 
-    /// Decodes and checks a secret key file (the public half must derive from the seed).
-    public static func decodeSecret(_ text: String) throws(ModelFileError) -> [UInt8] {
-        let sk = try decode(text, header: secretHeader, size: ModelSigner.secretKeySize)
-        _ = try ModelSigner.publicKey(ofSecretKey: sk)
-        return sk
-    }
-
-    private static func decode(_ text: String, header: String, size: Int) throws(ModelFileError) -> [UInt8] {
+    package static func decode(_ text: String, header: String, size: Int) throws(ModelFileError) -> [UInt8] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         guard lines.count >= 2, lines[0] == header else {

@@ -25,7 +25,7 @@ public struct ModelSignature: Sendable, Equatable {
     /// Hex of the public key: how tools name a signer.
     public var keyID: String { Digest.hex(publicKey) }
 
-    func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var w = ByteWriter()
         w.bytes = Self.magic
         w.u16(Self.ed25519)

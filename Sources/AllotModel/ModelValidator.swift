@@ -5,8 +5,8 @@
 /// and the leaf index is built from `depth` bits. So "no out-of-range child, no cycle" reduces to: depth in
 /// `1...Head.maxDepth`, exactly `Σ depth` splits and `Σ 2^depth` leaves, every split feature below the feature
 /// count. Any threshold byte is valid (`code > 255` is never true).
-enum ModelValidator {
-    static func validate(_ m: AllotModelFile) throws(ModelFileError) {
+package enum ModelValidator {
+    package static func validate(_ m: AllotModelFile) throws(ModelFileError) {
         func fail(_ code: ModelFileError.Code, _ message: String) -> ModelFileError { ModelFileError(code, message) }
         let id = m.info.id.utf8.count
         guard id >= 1, id <= ModelHeader.maxIdBytes else { throw fail(.badString, "model id must be 1...255 bytes") }

@@ -1,4 +1,5 @@
 import AllotModel
+import AllotModelWriter
 
 /// A boosted ensemble in float form: `base + Σ_t tree_t(x)`.
 package struct GBDTModel: Sendable, Equatable {

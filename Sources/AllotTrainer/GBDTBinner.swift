@@ -1,4 +1,5 @@
 import AllotModel
+import AllotModelWriter
 
 /// Features binned once for training: bin codes per `FeatureBins` in a column-major byte matrix, so a histogram
 /// pass over one feature reads contiguous memory.

@@ -1,5 +1,6 @@
 import Foundation
 import AllotModel
+import AllotModelWriter
 
 /// A softmax classifier of boosted oblivious trees: one ensemble per class, `p_k ∝ exp(F_k(x))`.
 ///

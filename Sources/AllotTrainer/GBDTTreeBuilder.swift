@@ -1,4 +1,5 @@
 import AllotModel
+import AllotModelWriter
 
 /// Grows one oblivious tree from gradients and hessians by histogram split search.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import AllotModel
+import AllotModelWriter
 
 extension LearnCard {
     private func pct(_ x: Double) -> String {

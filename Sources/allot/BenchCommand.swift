@@ -1,5 +1,6 @@
 import AllotJSON
 import AllotModel
+import AllotModelWriter
 import AllotPolicy
 import AllotServer
 import ArgumentParser

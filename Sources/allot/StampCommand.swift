@@ -1,4 +1,5 @@
 import AllotModel
+import AllotModelWriter
 import ArgumentParser
 
 /// `allot stamp FILE --version N [--id NAME]`: rewrites the header's version (and id), keeping the payload.

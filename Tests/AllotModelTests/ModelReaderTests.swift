@@ -1,4 +1,5 @@
 import AllotModel
+import AllotModelWriter
 import Testing
 
 /// Every corruption class gives a typed `ModelFileError`, never a crash, trap or hang.

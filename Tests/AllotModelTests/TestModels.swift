@@ -1,4 +1,5 @@
 import AllotModel
+import AllotModelWriter
 
 /// Random and hand-built models for the tests.
 enum TestModels {

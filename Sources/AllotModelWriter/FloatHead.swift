@@ -1,3 +1,5 @@
+import AllotModel
+
 /// An unquantized head as the trainer grows it: `base + Σ_t tree_t(x)`, in Float leaves.
 public struct FloatHead: Sendable, Equatable {
     public var base: Float

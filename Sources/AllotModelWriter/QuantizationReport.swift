@@ -1,3 +1,5 @@
+import AllotModel
+
 /// How faithfully a quantized model reproduces its float original's decisions, and what it costs in bytes.
 ///
 /// For each λ, `agreement` is the fraction of rows `x` where

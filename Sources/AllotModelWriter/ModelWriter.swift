@@ -1,3 +1,5 @@
+import AllotModel
+
 /// Writes `.allot` files. Deterministic: the same model gives the same bytes (the creation time is a field of
 /// `ModelInfo`, never the clock), given the same zlib.
 public enum ModelWriter {

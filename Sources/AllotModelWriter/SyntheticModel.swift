@@ -1,3 +1,5 @@
+import AllotModel
+
 /// Random models shaped like trained ones, for benchmarks and property tests (not for serving).
 ///
 /// Leaves follow a boosting-like profile: tree `t`'s leaves are `N(0, σ·decay^t)`, the way later trees fit
