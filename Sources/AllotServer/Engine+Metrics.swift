@@ -2,18 +2,22 @@ import AllotPolicy
 
 /// Prometheus text exposition, written atomically for node_exporter's textfile collector.
 extension Engine {
-    func writeMetrics(now: Double, monotonic: Double) {
-        guard let path = config.metricsPath else { return }
+    /// Writes the metrics file when the interval has passed (or `force`); returns the failure, which is logged.
+    @discardableResult
+    func writeMetrics(now: Double, monotonic: Double, force: Bool = false) -> ServerError? {
+        guard let path = config.metricsPath else { return nil }
         let due: Bool = state.withLock { m in
-            guard now - m.lastMetricsAt >= config.metricsInterval else { return false }
+            guard force || now - m.lastMetricsAt >= config.metricsInterval else { return false }
             m.lastMetricsAt = now
             return true
         }
-        guard due else { return }
+        guard due else { return nil }
         do {
             try Sys.writeFileAtomically(path, Array(metricsText(now: now, monotonic: monotonic).utf8))
+            return nil
         } catch {
             log(.warning, "metrics_write_failed", ["path": path, "reason": error.message])
+            return error
         }
     }
 

@@ -7,13 +7,17 @@ extension Engine {
     /// restored), then the pacer's own versioned, checked encoding.
     static let stateMagic = "allotd-state 1"
 
-    /// The files `allotd` writes by renaming over them must be files of their own: not a device or FIFO (which
-    /// the rename would replace), not the model, and not each other.
+    /// The files `allotd` writes by renaming over them must be files of their own: not a device, FIFO or folder
+    /// (a save would swap it for a regular file), not a file it reads, and not each other.
     static func checkOutputs(_ config: ServerConfig) throws(ServerError) {
         let outputs = [("--state", config.statePath), ("--metrics-file", config.metricsPath)]
         var taken = [(String, String)]()
-        for case (let flag, let path?) in [("--model", config.modelPath), ("--shadow", config.shadowPath)] {
-            taken.append((flag, Sys.canonicalPath(path)))
+        // An input is the file a symbolic link leads to (that file is what a rename at its resolved path replaces);
+        // an output is the link itself, which is what a rename replaces.
+        let inputs = [("--model", config.modelPath), ("--shadow", config.shadowPath)]
+            + config.trustedKeys.map { ("--trusted-key", Optional($0)) }
+        for case (let flag, let path?) in inputs {
+            taken.append((flag, Sys.resolvedPath(path) ?? Sys.canonicalPath(path)))
         }
         for case (let flag, let path?) in outputs {
             if Sys.isSpecialFile(path) {
@@ -28,15 +32,22 @@ extension Engine {
     }
 
     /// A state file that cannot be restored (another model's actions, another budget, damaged, unreadable) is
-    /// kept as `<path>.unrestored` rather than overwritten by the first save: nothing an operator had is lost.
+    /// kept as `<path>.unrestored` (`.unrestored.1`, `.2`, ... when that is taken: a second wrong start must not
+    /// replace what the first kept) rather than overwritten by the first save.
     static func moveAside(_ path: String, log: Log) throws(ServerError) {
-        let aside = path + ".unrestored"
-        do {
-            try Sys.rename(path, to: aside)
-        } catch {
-            throw ServerError(.state, "\(path) cannot be restored, nor moved aside to keep it: \(error.message)")
+        var failure = ""
+        for n in 0..<1000 {
+            let aside = path + ".unrestored" + (n == 0 ? "" : ".\(n)")
+            switch Sys.moveWithoutReplacing(path, to: aside) {
+            case .moved:
+                log(.warning, "state_moved_aside", ["path": path, "to": aside])
+                return
+            case .taken: continue
+            case .failed(let reason): failure = reason
+            }
+            break
         }
-        log(.warning, "state_moved_aside", ["path": path, "to": aside])
+        throw ServerError(.state, "\(path) cannot be restored, nor moved aside to keep it: \(failure)")
     }
 
     /// The state and the metrics written once at start, so a path that cannot be written stops the start rather
@@ -46,13 +57,9 @@ extension Engine {
             let reason = state.withLock { $0.lastSaveError }
             throw ServerError(.state, "cannot write the state file \(path): \(reason)")
         }
-        if let path = config.metricsPath {
-            state.withLock { $0.lastMetricsAt = now }
-            do {
-                try Sys.writeFileAtomically(path, Array(metricsText(now: now, monotonic: Sys.monotonic()).utf8))
-            } catch {
-                throw ServerError(.config, "cannot write the metrics file \(path): \(error.message)")
-            }
+        if let path = config.metricsPath, let failure = writeMetrics(now: now, monotonic: Sys.monotonic(), force: true)
+        {
+            throw ServerError(.config, "cannot write the metrics file \(path): \(failure.message)")
         }
     }
 

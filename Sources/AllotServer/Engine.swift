@@ -62,6 +62,17 @@ package final class Engine: Sendable {
         var pacer = try Engine.makePacer(cfg, model: model, budget: meanBudget, now: now)
         var restored = false
         if let statePath = config.statePath {
+            // Two daemons on one state would overwrite each other's saves, and a second, wrong start would move
+            // the first one's state aside: the first to lock it keeps it.
+            let locked: Bool
+            do {
+                locked = try Sys.lockForLife(statePath + ".lock")
+            } catch {
+                throw ServerError(.state, "cannot write the state file \(statePath): \(error.message)")
+            }
+            guard locked else {
+                throw ServerError(.config, "--state \(statePath) is in use by another allotd (\(statePath).lock)")
+            }
             let removed = Sys.removeStaleTemporaries(of: statePath)
             if removed > 0 { log(.info, "stale_state_temporaries_removed", ["path": statePath, "count": String(removed)]) }
         }

@@ -80,8 +80,8 @@ final class LoadedModel: Sendable {
         } catch {
             throw ServerError(.model, "\(path): \(error)")
         }
-        // The reader checked each action's params is a JSON object within `JSONShape.maxDepth`; they are served
-        // parsed (and written back out), so a file this parser refuses is refused here, not served as `{}`.
+        // The reader checked each action's params with this parser and depth (`JSONShape`), so this cannot fail;
+        // if a reader ever let one through, the file is refused here rather than served as `{}`.
         var params: [JSONValue] = []
         for a in file.actions {
             do {

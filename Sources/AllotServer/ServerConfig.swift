@@ -72,7 +72,8 @@ public struct ServerConfig: Sendable {
           --rate R              rate budget: R cost units per second ...
           --horizon T           ... over a rolling window of T seconds (with --rate)
           --state FILE          persist λ, spend and reservations here (crash-safe) and resume from it; a file
-                                it cannot resume from is kept as FILE.unrestored
+                                it cannot resume from is kept as FILE.unrestored (.1, .2, ...); FILE.lock
+                                keeps a second allotd off it
           --mode OCTAL          socket file mode (default 0660)
           --allow-uid UID       peer uid allowed to use the socket (repeatable; default: own uid)
           --allow-gid GID       peer gid allowed to use the socket (repeatable; default: own gid; either

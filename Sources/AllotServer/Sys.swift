@@ -307,7 +307,7 @@ package enum Sys {
     }
 
     /// Whether `path` names something other than a regular file (a device, a FIFO, a directory, ...), following
-    /// symbolic links: an output written by rename over it would replace that thing with a file.
+    /// symbolic links: refused as an output, since a save would put a regular file where it is.
     package static func isSpecialFile(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
@@ -327,9 +327,36 @@ package enum Sys {
         path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[path.index(after: $0)...]) } ?? path
     }
 
-    /// Renames `from` to `to`, replacing `to`.
-    package static func rename(_ from: String, to: String) throws(ServerError) {
-        if Glibc.rename(from, to) != 0 { throw ServerError(.io, "rename \(from) to \(to): \(errnoText())") }
+    /// The whole path resolved (every symbolic link, `.`, `..`), when it exists.
+    package static func resolvedPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    package enum Move: Equatable {
+        case moved, taken
+        case failed(String)
+    }
+
+    /// Moves `from` to `to` unless something is at `to` already (a hard link, then unlinking `from`: a rename
+    /// would replace it).
+    package static func moveWithoutReplacing(_ from: String, to: String) -> Move {
+        if link(from, to) != 0 { return errno == EEXIST ? .taken : .failed("link \(from) to \(to): \(errnoText())") }
+        if unlink(from) != 0 { return .failed("unlink \(from): \(errnoText())") }
+        return .moved
+    }
+
+    /// Holds an exclusive lock on `path` (created if need be) for as long as the process lives: another process
+    /// asking for it gets false at once.
+    package static func lockForLife(_ path: String) throws(ServerError) -> Bool {
+        let fd = retrying { open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        if fd < 0 { throw ServerError(.io, "open \(path): \(errnoText())") }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }  // the descriptor stays open, and so the lock
+        let busy = errno == EWOULDBLOCK
+        close(fd)
+        if busy { return false }
+        throw ServerError(.io, "lock \(path): \(errnoText())")
     }
 
     package static func fileExists(_ path: String) -> Bool {

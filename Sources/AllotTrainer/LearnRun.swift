@@ -95,6 +95,9 @@ package struct LearnRun: Sendable {
             throw TableError(.invalidArgument, "the table has one action (\(table.actions[0])): nothing to allocate",
                              path: recipe.table)
         }
+        guard (2...20).contains(recipe.folds) else {  // a recipe read from a card is checked here too
+            throw TableError(.invalidArgument, "folds must be 2...20, got \(recipe.folds)", path: recipe.table)
+        }
         guard table.rows.count >= 2 * recipe.folds else {
             throw TableError(.invalidArgument, "the table has \(table.rows.count) rows; \(recipe.folds)-fold "
                 + "cross-validation needs at least \(2 * recipe.folds)", path: recipe.table)

@@ -51,13 +51,18 @@ struct Install: ParsableCommand {
             throw InstallFailure(code: 1, "rejected \(file): \(error)")
         }
         if let socket {
+            let failure: String?
             do {
-                _ = try DaemonClient(path: socket).call { w in
+                let hello = try DaemonClient(path: socket).call { w in
                     w.key("op")
                     w.string("hello")
                 }
+                failure = DaemonClient.failure(hello).map { "\($0.code): \($0.message)" }
             } catch {
-                throw InstallFailure(code: 1, "cannot reach the daemon at \(socket) (\(error)); nothing changed")
+                failure = "\(error)"
+            }
+            if let failure {
+                throw InstallFailure(code: 1, "cannot reach the daemon at \(socket) (\(failure)); nothing changed")
             }
         }
         let fm = FileManager.default

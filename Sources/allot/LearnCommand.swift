@@ -39,14 +39,19 @@ struct Learn: ParsableCommand {
     func run() throws {
         let cardPath = card ?? LearnRun.cardPath(for: out)
         let inputs = [table] + (actions.map { [$0] } ?? [])
-        for path in [out, cardPath] {
+        let outputs = [out, cardPath] + (dumpFeatures.map { [$0] } ?? [])
+        if Set(outputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < outputs.count {
+            throw ValidationError("the model, its card (and --dump-features) need paths of their own")
+        }
+        for path in outputs {
             if inputs.contains(where: { Learn.sameFile($0, path) }) {
                 throw ValidationError("\(path) is an input of this run; write the model and its card elsewhere")
             }
             // checked before the minutes of training, not after
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
                 throw ValidationError("cannot write \(path): its folder \(folder) does not exist")
             }
         }

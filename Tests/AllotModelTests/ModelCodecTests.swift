@@ -46,5 +46,13 @@ import Testing
         m = TestModels.random(seed: 5)
         m.cost.append(nil)
         #expect(throws: ModelFileError.self) { try ModelWriter.encode(m) }
+        // params allotd could not serve: a lone surrogate escape, nesting past 64 (64 is the most it takes)
+        m = TestModels.random(seed: 5)
+        m.actions[0].params = #"{"a":"\ud800"}"#
+        #expect(throws: ModelFileError.self) { try ModelWriter.encode(m) }
+        m.actions[0].params = String(repeating: #"{"a":"#, count: 64) + "{}" + String(repeating: "}", count: 64)
+        #expect(throws: ModelFileError.self) { try ModelWriter.encode(m) }
+        m.actions[0].params = String(repeating: #"{"a":"#, count: 63) + "{}" + String(repeating: "}", count: 63)
+        #expect(throws: Never.self) { try ModelWriter.encode(m) }
     }
 }

@@ -95,6 +95,13 @@ struct FleetTests {
         #expect(away.status == 1, "\(away.err)")
         #expect(away.err.contains("cannot reach the daemon"), "\(away.err)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: live)) == Data(contentsOf: URL(fileURLWithPath: v2)))
+        // a daemon that answers, but refuses this peer: nothing is swapped in either
+        let locked = try Daemon(args: ["--model", live, "--allow-uid", "65534", "--admin-uid", "65534"], dir: dir,
+                                socketName: "locked.sock")
+        let refused = try Self.run(Self.allot, ["install", v5, "--to", live, "--socket", locked.socket])
+        #expect(refused.status == 1, "\(refused.err)")
+        #expect(refused.err.contains("forbidden"), "\(refused.err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: live)) == Data(contentsOf: URL(fileURLWithPath: v2)))
     }
 
     @Test func shipGoesCanaryFirstAndRollsBackAnUnhealthyCanary() throws {

@@ -169,6 +169,15 @@ struct ReliabilityTests {
         let model = try Data(contentsOf: URL(fileURLWithPath: dir + "/m.allot"))
         let fifo = dir + "/fifo"
         try #require(mkfifo(fifo, 0o600) == 0)
+        // a model given through a symbolic link: the file it leads to is the model's too
+        try FileManager.default.createDirectory(atPath: dir + "/rel", withIntermediateDirectories: true)
+        try model.write(to: URL(fileURLWithPath: dir + "/rel/v.allot"))
+        try FileManager.default.createSymbolicLink(atPath: dir + "/live.allot", withDestinationPath: "rel/v.allot")
+        let linked = try Daemon(args: ["--model", dir + "/live.allot", "--state", dir + "/rel/v.allot"], dir: dir,
+                                wait: false)
+        #expect(linked.wait() != 0)
+        #expect(linked.stderr.contains("is the file of --model"), "\(linked.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/rel/v.allot")) == model)
         let cases: [([String], String)] = [
             (["--state", fifo], "--state \(fifo) is not a regular file"),
             (["--metrics-file", fifo], "--metrics-file \(fifo) is not a regular file"),
@@ -204,8 +213,20 @@ struct ReliabilityTests {
 
         let other = try Daemon(args: ["--model", dir + "/m3.allot", "--state", state], dir: dir)
         #expect(other.stderr.contains("event=state_moved_aside"), "\(other.stderr)")
+        // while it runs, a second daemon on the same state (another socket) is refused and touches nothing
+        let ownState = try Data(contentsOf: URL(fileURLWithPath: state))
+        let second = try Daemon(args: ["--model", dir + "/m.allot", "--state", state], dir: dir,
+                                socketName: "b.sock", wait: false)
+        #expect(second.wait() == 64)
+        #expect(second.stderr.contains("is in use by another allotd"), "\(second.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state)) == ownState)
         other.stop()
         #expect(try Data(contentsOf: URL(fileURLWithPath: state + ".unrestored")) == saved)
+        // a second wrong start keeps what the first kept, beside it
+        let again = try Daemon(args: ["--model", dir + "/m.allot", "--state", state, "--budget", "7"], dir: dir)
+        again.stop()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state + ".unrestored")) == saved)
+        #expect(FileManager.default.fileExists(atPath: state + ".unrestored.1"))
 
         try FileManager.default.removeItem(atPath: state)
         try FileManager.default.moveItem(atPath: state + ".unrestored", toPath: state)

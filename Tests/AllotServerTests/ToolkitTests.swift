@@ -105,6 +105,7 @@ struct ToolkitTests {
             (["learn", "--table", dir + "/single.jsonl", "--out", dir + "/s.allot"], "nothing to allocate"),
             (["learn", "--table", dir + "/huge.jsonl", "--out", dir + "/h.allot"], "a model holds costs up to 1e30"),
             (["learn", "--table", table, "--out", table], "is an input of this run"),
+            (["learn", "--table", table, "--out", dir + "/x.allot", "--card", dir + "/x.allot"], "paths of their own"),
             (["learn", "--table", table, "--out", dir + "/none/m.allot"], "its folder \(dir)/none does not exist"),
             (["learn", "--table", dir, "--out", dir + "/d.allot"], "is a directory"),
             (["eval", "--table", table, "--model", dir], "cannot read \(dir): is a directory"),
