@@ -100,7 +100,9 @@ struct FleetTests {
                                 socketName: "locked.sock")
         let refused = try Self.run(Self.allot, ["install", v5, "--to", live, "--socket", locked.socket])
         #expect(refused.status == 1, "\(refused.err)")
-        #expect(refused.err.contains("forbidden"), "\(refused.err)")
+        // the daemon says `forbidden` at connect and closes: a client still writing its hello may see the close first
+        #expect(refused.err.contains("forbidden") || refused.err.contains("closed the connection"), "\(refused.err)")
+        #expect(refused.err.contains("nothing changed"), "\(refused.err)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: live)) == Data(contentsOf: URL(fileURLWithPath: v2)))
     }
 
