@@ -14,6 +14,11 @@ struct Keygen: ParsableCommand {
     @Option(help: "Path prefix of the two key files.") var out: String
     @Flag(help: "Replace existing key files.") var force = false
 
+    func validate() throws {
+        // a prefix that names a folder would write the hidden files `.key` and `.pub` into it
+        if out.isEmpty || out.hasSuffix("/") { throw ValidationError("--out is a path prefix, such as keys/fleet") }
+    }
+
     func run() throws {
         let (pk, sk) = try ModelSigner.keygen()
         try ModelFileIO.create(ModelKeyFile.encode(secretKey: sk), at: out + ".key", mode: 0o600, force: force)

@@ -20,18 +20,21 @@ struct Tabulate: ParsableCommand {
     @Option(help: "Sampled answers (JSON Lines).") var samples: String?
     @Option(help: "Per-model correctness records (JSON Lines or CSV).") var models: String?
     @Option(help: "Output table (JSON Lines).") var out: String
-    @Option(help: "Vote counts, comma-separated (with --samples).") var votes = "1,2,4,8,16"
+    @Option(help: "Vote counts, comma-separated (with --samples; default 1,2,4,8,16).") var votes: String?
     @Flag(help: "Print a JSON summary (actions, rows, mean accuracy and cost per action).") var json = false
 
     func validate() throws {
         if (samples == nil) == (models == nil) { throw ValidationError("give exactly one of --samples and --models") }
+        if models != nil && votes != nil {
+            throw ValidationError("--votes applies to --samples; with --models the actions are the models")
+        }
         if samples != nil && parsedVotes() == nil {
             throw ValidationError("--votes must be positive integers, e.g. 1,2,4")
         }
     }
 
     func parsedVotes() -> [Int]? {
-        let v = votes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let v = (votes ?? "1,2,4,8,16").split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !v.isEmpty, v.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
         return v.compactMap { $0 }
     }

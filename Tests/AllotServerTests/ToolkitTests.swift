@@ -110,6 +110,9 @@ struct ToolkitTests {
             (["learn", "--table", dir, "--out", dir + "/d.allot"], "is a directory"),
             (["eval", "--table", table, "--model", dir], "cannot read \(dir): is a directory"),
             (["bench-model", "--trees", "1", "--rows", "10", "--leaf-bits", "0"], "--leaf-bits must be 2...16"),
+            (["tabulate", "--models", table, "--out", dir + "/v.jsonl", "--votes", "3"], "--votes applies to --samples"),
+            (["keygen", "--out", dir + "/"], "--out is a path prefix"),
+            (["keygen", "--out", ""], "--out is a path prefix"),
         ]
         for (args, message) in cases {
             let r = try FleetTests.run(FleetTests.allot, args)
