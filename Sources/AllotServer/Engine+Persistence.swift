@@ -35,7 +35,9 @@ extension Engine {
     /// kept as `<path>.unrestored` (`.unrestored.1`, `.2`, ... when that is taken: a second wrong start must not
     /// replace what the first kept) rather than overwritten by the first save.
     static func moveAside(_ path: String, log: Log) throws(ServerError) {
-        var failure = ""
+        func cannot(_ why: String) -> ServerError {
+            ServerError(.state, "\(path) cannot be restored, nor moved aside to keep it: \(why)")
+        }
         for n in 0..<1000 {
             let aside = path + ".unrestored" + (n == 0 ? "" : ".\(n)")
             switch Sys.moveWithoutReplacing(path, to: aside) {
@@ -43,11 +45,10 @@ extension Engine {
                 log(.warning, "state_moved_aside", ["path": path, "to": aside])
                 return
             case .taken: continue
-            case .failed(let reason): failure = reason
+            case .failed(let reason): throw cannot(reason)
             }
-            break
         }
-        throw ServerError(.state, "\(path) cannot be restored, nor moved aside to keep it: \(failure)")
+        throw cannot("\(path).unrestored to .unrestored.999 are all taken")
     }
 
     /// The state and the metrics written once at start, so a path that cannot be written stops the start rather

@@ -87,6 +87,9 @@ package struct EvalRun: Sendable {
 
         var options = LearnOptions()
         options.folds = folds ?? card.folds
+        guard LearnOptions.foldRange.contains(options.folds) else {  // --folds, or the card's recipe
+            throw TableError(.invalidArgument, "folds must be 2...20, got \(options.folds)", path: path)
+        }
         options.seed = card.seed
         options.grid = [card.params]
         options.costParams = card.costParams

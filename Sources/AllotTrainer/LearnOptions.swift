@@ -2,6 +2,9 @@ import Foundation
 
 /// Settings of `allot learn`: folds, seed, the hyperparameter grid and the shrinkage grid.
 package struct LearnOptions: Sendable {
+    /// Cross-validation folds `learn` and `eval` take, from flags or from a model card's recipe.
+    package static let foldRange = 2...20
+
     package var folds = 5
     package var seed: UInt64 = 1
     /// Utility-head candidates; the one with the best held-out policy accuracy (not loss) wins.

@@ -95,7 +95,7 @@ package struct LearnRun: Sendable {
             throw TableError(.invalidArgument, "the table has one action (\(table.actions[0])): nothing to allocate",
                              path: recipe.table)
         }
-        guard (2...20).contains(recipe.folds) else {  // a recipe read from a card is checked here too
+        guard LearnOptions.foldRange.contains(recipe.folds) else {  // a recipe read from a card too
             throw TableError(.invalidArgument, "folds must be 2...20, got \(recipe.folds)", path: recipe.table)
         }
         guard table.rows.count >= 2 * recipe.folds else {

@@ -21,7 +21,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        if let folds, !(2...20).contains(folds) { throw ValidationError("--folds must be 2...20") }
+        if let folds, !LearnOptions.foldRange.contains(folds) { throw ValidationError("--folds must be 2...20") }
         let list = try budgets.map { text in
             let items = try text.split(separator: ",").map { item -> Double in
                 // 1e15 is far past any real mean cost, and keeps the table's whole-number budgets exact

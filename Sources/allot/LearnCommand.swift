@@ -32,19 +32,23 @@ struct Learn: ParsableCommand {
     @Flag(help: "Print the results as one JSON object.") var json = false
 
     func validate() throws {
-        guard (2...20).contains(folds) else { throw ValidationError("--folds must be 2...20") }
+        guard LearnOptions.foldRange.contains(folds) else { throw ValidationError("--folds must be 2...20") }
         if let maxTrees, !(1...100_000).contains(maxTrees) { throw ValidationError("--max-trees must be 1...100000") }
     }
 
     func run() throws {
         let cardPath = card ?? LearnRun.cardPath(for: out)
-        let inputs = [table] + (actions.map { [$0] } ?? [])
+        // One spelling per file: `.`, `..` and symbolic links resolved (a path that does not exist stays as given).
+        func resolved(_ p: String) -> String {
+            URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        let inputs = Set(([table] + (actions.map { [$0] } ?? [])).map(resolved))
         let outputs = [out, cardPath] + (dumpFeatures.map { [$0] } ?? [])
-        if Set(outputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < outputs.count {
+        if Set(outputs.map(resolved)).count < outputs.count {
             throw ValidationError("the model, its card (and --dump-features) need paths of their own")
         }
         for path in outputs {
-            if inputs.contains(where: { Learn.sameFile($0, path) }) {
+            if inputs.contains(resolved(path)) {
                 throw ValidationError("\(path) is an input of this run; write the model and its card elsewhere")
             }
             // checked before the minutes of training, not after
@@ -67,14 +71,5 @@ struct Learn: ParsableCommand {
         try run.write(model: out, card: cardPath)
         if let dumpFeatures { try run.dumpFeatures(to: dumpFeatures) }
         print(json ? run.summary.pretty : run.humanSummary(model: out, card: cardPath))
-    }
-}
-
-extension Learn {
-    /// Whether two paths name one file (both resolved; a path that does not exist yet names no input).
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        let x = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
-        let y = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
-        return x == y
     }
 }
